@@ -1,0 +1,32 @@
+"""``gru-asr train``: Hydra entry point over ``conf/train.yaml``."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+
+def config_dir() -> Path:
+    """The ``conf/`` tree: $GRU_ASR_CONF, else the checkout's top-level ``conf/``."""
+    env = os.environ.get("GRU_ASR_CONF")
+    candidates = [Path(env)] if env else []
+    candidates.append(Path(__file__).resolve().parents[2] / "conf")
+    for c in candidates:
+        if (c / "train.yaml").is_file():
+            return c
+    raise SystemExit("cannot find the gru_asr conf/ folder; set GRU_ASR_CONF to it")
+
+
+def train_main(argv: list[str]) -> int:
+    import hydra
+    from omegaconf import DictConfig
+
+    def _run(cfg: DictConfig) -> None:
+        from gru_asr.training.train import train
+
+        train(cfg)
+
+    sys.argv = ["gru-asr train", *argv]
+    hydra.main(config_path=str(config_dir()), config_name="train", version_base="1.3")(_run)()
+    return 0

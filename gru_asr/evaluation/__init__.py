@@ -1,0 +1,3 @@
+from gru_asr.evaluation.evaluate import EvaluationReport, evaluate_manifest
+
+__all__ = ["EvaluationReport", "evaluate_manifest"]

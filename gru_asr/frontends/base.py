@@ -1,0 +1,88 @@
+"""Front-ends turn padded waveforms into padded feature frames.
+
+Contract: ``forward(waveforms (B, S), lengths (B,)) -> (features (B, T, F), lengths (B,))``
+with ``feature_dim`` = F and ``frame_shift`` = seconds between frames. Frames
+past an utterance's length are exactly zero, and a valid frame never reads a
+padded sample, so features do not depend on what the utterance is batched with.
+
+Mean/variance normalization lives here as buffers, so the statistics computed
+from the training manifest travel with the weights in the model package.
+"""
+
+from __future__ import annotations
+
+from abc import ABCMeta, abstractmethod
+
+import torch
+from torch import nn
+
+from gru_asr.registry import create_registry
+from gru_asr.utils.masks import lengths_to_mask
+
+
+class Frontend(nn.Module, metaclass=ABCMeta):
+    feature_dim: int
+    frame_shift: float
+
+    def __init__(self, normalize: str = "global"):
+        super().__init__()
+        if normalize not in ("global", "utterance", "none"):
+            raise ValueError(f"normalize must be global, utterance or none, not {normalize!r}")
+        self.normalize = normalize
+
+    def init_stats_buffers(self) -> None:
+        self.register_buffer("feat_mean", torch.zeros(self.feature_dim))
+        self.register_buffer("feat_std", torch.ones(self.feature_dim))
+
+    @abstractmethod
+    def extract(self, waveforms: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Unnormalized features and their lengths in frames."""
+
+    @abstractmethod
+    def num_frames(self, num_samples: torch.Tensor) -> torch.Tensor:
+        """Number of feature frames for utterances of ``num_samples`` samples."""
+
+    def forward(self, waveforms: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        feats, feat_lengths = self.extract(waveforms, lengths)
+        mask = lengths_to_mask(feat_lengths, feats.size(1)).unsqueeze(-1)
+        if self.normalize == "global":
+            feats = (feats - self.feat_mean) / self.feat_std
+        elif self.normalize == "utterance":
+            count = feat_lengths.clamp(min=1).view(-1, 1, 1).to(feats.dtype)
+            mean = (feats * mask).sum(1, keepdim=True) / count
+            var = (((feats - mean) * mask) ** 2).sum(1, keepdim=True) / count
+            feats = (feats - mean) / (var + 1e-5).sqrt()
+        return feats.masked_fill(~mask, 0.0), feat_lengths
+
+    @torch.no_grad()
+    def set_stats(self, mean: torch.Tensor, std: torch.Tensor) -> None:
+        self.feat_mean.copy_(mean)
+        self.feat_std.copy_(std.clamp(min=1e-4))
+
+
+FRONTENDS = create_registry("frontend", Frontend)
+
+
+def build_frontend(config: dict) -> Frontend:
+    config = dict(config)
+    return FRONTENDS.build(config.pop("name"), **config)
+
+
+@torch.no_grad()
+def accumulate_stats(frontend: Frontend, batches) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and std of unnormalized features over ``(waveforms, lengths)`` batches."""
+    total = torch.zeros(frontend.feature_dim, dtype=torch.float64)
+    total_sq = torch.zeros_like(total)
+    count = 0
+    for wavs, lens in batches:
+        feats, flens = frontend.extract(wavs, lens)
+        mask = lengths_to_mask(flens, feats.size(1))
+        valid = feats[mask].double()
+        total += valid.sum(0)
+        total_sq += (valid**2).sum(0)
+        count += valid.size(0)
+    if count == 0:
+        raise ValueError("no frames to compute normalization statistics from")
+    mean = total / count
+    std = (total_sq / count - mean**2).clamp(min=0).sqrt()
+    return mean.float(), std.float()

@@ -1,0 +1,3 @@
+from gru_asr.models.ctc_model import CTCModel
+
+__all__ = ["CTCModel"]

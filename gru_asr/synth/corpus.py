@@ -1,0 +1,237 @@
+"""Build the synthetic corpus: varied English sentences spoken by espeak-ng.
+
+Voices are (accent, variant) pairs; whole voices and whole sentences are held
+out, so the test split measures recognition of *unseen speakers saying unseen
+sentences*. Every random choice is drawn in the parent process from one seeded
+generator, so the corpus is identical for a seed whatever the worker count.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing as mp
+import random
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from gru_asr.data.manifest import write_manifest
+
+log = logging.getLogger(__name__)
+
+# espeak-ng English voices (language + accent).
+ACCENTS = ["en-US", "en", "en-GB-x-rp", "en-GB-scotland", "en-GB-x-gbclan", "en-GB-x-gbcwmd", "en-029", "en-US-nyc"]
+# Voice variants shipped with espeak-ng that sound like plausible speakers
+# (robotic, whispering and croaking variants are left out).
+VARIANTS = ["", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "f5",
+            "klatt", "klatt2", "klatt3", "Andy", "Annie", "adam", "david", "edward", "paul",
+            "rob", "steph", "belinda", "linda", "travis", "max"]
+
+SPLITS = ("train", "dev", "test")
+
+
+@dataclass
+class Utterance:
+    id: str
+    split: str
+    text: str
+    voice: str
+    rate: int
+    pitch: int
+    pitch_range: int
+    gain: float
+    lead_silence: float
+    trail_silence: float
+    noise: str  # "", "white", "pink" or "brown"
+    snr_db: float
+    seed: int
+
+
+@dataclass
+class SynthConfig:
+    hours: float = 1.5                  # training audio to generate (dev/test come on top)
+    dev_fraction: float = 0.04
+    test_fraction: float = 0.04
+    test_voices: int = 16               # voices held out for test
+    dev_voices: int = 8                 # voices held out for dev
+    rate: tuple[int, int] = (140, 195)  # words per minute
+    pitch: tuple[int, int] = (25, 75)
+    pitch_range: tuple[int, int] = (30, 80)
+    noise_prob: float = 0.5
+    snr_db: tuple[float, float] = (10.0, 35.0)
+    sample_rate: int = 16000
+    seed: int = 0
+
+
+def all_voices() -> list[str]:
+    return [a + (f"+{v}" if v else "") for a in ACCENTS for v in VARIANTS]
+
+
+def split_voices(cfg: SynthConfig) -> dict[str, list[str]]:
+    voices = all_voices()
+    random.Random(cfg.seed + 7919).shuffle(voices)
+    test = voices[: cfg.test_voices]
+    dev = voices[cfg.test_voices : cfg.test_voices + cfg.dev_voices]
+    return {"test": sorted(test), "dev": sorted(dev), "train": sorted(voices[cfg.test_voices + cfg.dev_voices :])}
+
+
+def plan_corpus(cfg: SynthConfig, sentences: list[str] | None = None) -> list[Utterance]:
+    """Decide every utterance (text, voice, prosody, noise) without synthesizing."""
+    from gru_asr.synth.text_generator import SentenceGenerator
+
+    rng = random.Random(cfg.seed)
+    voices = split_voices(cfg)
+    mean_rate = sum(cfg.rate) / 2
+    target = {"train": cfg.hours * 3600}
+    target["dev"] = target["train"] * cfg.dev_fraction
+    target["test"] = target["train"] * cfg.test_fraction
+    total_target = sum(target.values())
+    if sentences is None:
+        # Draw enough unique sentences; ~0.42 s per word at the mean rate.
+        est_words = total_target / (60.0 / mean_rate) * 1.15 + 200
+        gen = SentenceGenerator(seed=cfg.seed)
+        sentences = []
+        words = 0
+        while words < est_words:
+            batch = gen.sentences(2000)
+            sentences.extend(batch)
+            words += sum(len(s.split()) for s in batch)
+        sentences = list(dict.fromkeys(sentences))
+    else:
+        sentences = list(dict.fromkeys(s for s in sentences if s.strip()))
+        rng.shuffle(sentences)
+
+    plan: list[Utterance] = []
+    pos = 0
+    # Test and dev first so that their sentences never reach train.
+    for split in ("test", "dev", "train"):
+        seconds, n = 0.0, 0
+        while seconds < target[split]:
+            if pos >= len(sentences):
+                if split == "train" and sentences:
+                    log.warning("ran out of sentences: %.0f of %.0f s of train audio", seconds, target[split])
+                break
+            text = sentences[pos]
+            pos += 1
+            rate = rng.randint(*cfg.rate)
+            noise = rng.choice(["white", "pink", "brown"]) if rng.random() < cfg.noise_prob else ""
+            utt = Utterance(
+                id=f"{split}-{n:06d}",
+                split=split,
+                text=text,
+                voice=rng.choice(voices[split]),
+                rate=rate,
+                pitch=rng.randint(*cfg.pitch),
+                pitch_range=rng.randint(*cfg.pitch_range),
+                gain=round(rng.uniform(0.25, 0.95), 3),
+                lead_silence=round(rng.uniform(0.05, 0.35), 3),
+                trail_silence=round(rng.uniform(0.05, 0.35), 3),
+                noise=noise,
+                snr_db=round(rng.uniform(*cfg.snr_db), 2),
+                seed=rng.randrange(1 << 31),
+            )
+            plan.append(utt)
+            seconds += len(text.split()) * 60.0 / rate + 0.4
+            n += 1
+    return plan
+
+
+_SYNTH = None
+
+
+def _init_worker() -> None:
+    global _SYNTH
+    from gru_asr.synth.espeak import EspeakSynthesizer
+
+    _SYNTH = EspeakSynthesizer()
+
+
+def render(utt: Utterance, sample_rate: int) -> np.ndarray:
+    """Synthesize one planned utterance: speech, silence padding, gain, noise."""
+    import torch
+
+    from gru_asr.audio.io import resample
+
+    assert _SYNTH is not None
+    wav = _SYNTH.synthesize(utt.text, utt.voice, utt.rate, utt.pitch, utt.pitch_range)
+    wav = resample(torch.from_numpy(wav), _SYNTH.sample_rate, sample_rate).numpy()
+    peak = float(np.abs(wav).max()) or 1.0
+    wav = wav / peak * utt.gain
+    rng = np.random.default_rng(utt.seed)
+    wav = np.concatenate(
+        [np.zeros(int(utt.lead_silence * sample_rate), np.float32), wav, np.zeros(int(utt.trail_silence * sample_rate), np.float32)]
+    )
+    if utt.noise:
+        noise = colored_noise(utt.noise, len(wav), rng)
+        speech_power = float(np.mean(wav**2)) + 1e-12
+        noise *= np.sqrt(speech_power / (10 ** (utt.snr_db / 10)) / (float(np.mean(noise**2)) + 1e-12))
+        wav = wav + noise
+    return np.clip(wav, -1.0, 1.0).astype(np.float32)
+
+
+def colored_noise(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
+    """White, pink (1/f) or brown (1/f^2) noise by shaping a white spectrum."""
+    white = rng.standard_normal(n).astype(np.float32)
+    if kind == "white":
+        return white
+    spec = np.fft.rfft(white)
+    f = np.arange(len(spec), dtype=np.float64)
+    f[0] = 1.0
+    spec /= np.sqrt(f) if kind == "pink" else f
+    return np.fft.irfft(spec, n).astype(np.float32)
+
+
+def _render_and_write(args: tuple[Utterance, str, int]) -> tuple[str, float]:
+    utt, path, sample_rate = args
+    wav = render(utt, sample_rate)
+    sf.write(path, wav, sample_rate, subtype="PCM_16")
+    return utt.id, len(wav) / sample_rate
+
+
+def build_corpus(
+    out_dir: str | Path,
+    cfg: SynthConfig | None = None,
+    sentences: list[str] | None = None,
+    workers: int | None = None,
+) -> dict:
+    """Synthesize the corpus into ``out_dir``: ``wav/<split>/*.wav`` and
+    ``<split>.jsonl`` manifests, plus ``corpus.json`` describing it."""
+    cfg = cfg or SynthConfig()
+    out = Path(out_dir)
+    plan = plan_corpus(cfg, sentences)
+    for split in SPLITS:
+        (out / "wav" / split).mkdir(parents=True, exist_ok=True)
+    jobs = [(u, str(out / "wav" / u.split / f"{u.id}.wav"), cfg.sample_rate) for u in plan]
+    workers = workers or min(mp.cpu_count(), 8)
+    t0 = time.time()
+    if workers > 1:
+        with mp.get_context("fork").Pool(workers, initializer=_init_worker) as pool:
+            durations = dict(pool.imap_unordered(_render_and_write, jobs, chunksize=16))
+    else:
+        _init_worker()
+        durations = dict(map(_render_and_write, jobs))
+    elapsed = time.time() - t0
+    stats = {}
+    for split in SPLITS:
+        entries = [
+            {"id": u.id, "audio": str(out / "wav" / split / f"{u.id}.wav"), "duration": round(durations[u.id], 3),
+             "text": u.text, "speaker": u.voice}
+            for u in plan if u.split == split
+        ]
+        write_manifest(out / f"{split}.jsonl", entries)
+        stats[split] = {"utterances": len(entries), "hours": round(sum(e["duration"] for e in entries) / 3600, 3)}
+    audio_seconds = sum(durations.values())
+    summary = {
+        "config": asdict(cfg),
+        "voices": split_voices(cfg),
+        "splits": stats,
+        "synthesis_seconds": round(elapsed, 2),
+        "realtime_factor": round(audio_seconds / max(elapsed, 1e-9), 1),
+        "workers": workers,
+    }
+    (out / "corpus.json").write_text(json.dumps(summary, indent=2))
+    return summary

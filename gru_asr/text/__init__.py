@@ -1,0 +1,3 @@
+from gru_asr.text.normalize import TextNormalizer
+
+__all__ = ["TextNormalizer"]

@@ -1,0 +1,80 @@
+"""Transcript normalization, applied identically to training targets and to
+references at evaluation so that WER measures recognition, not formatting.
+
+The settings are part of the model config and travel inside the model package.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass
+class TextNormalizer:
+    """Lowercase, fold accents, drop punctuation and collapse whitespace.
+
+    ``digits``: ``"keep"`` leaves digits as they are (the tokenizer decides),
+    ``"drop"`` removes them, ``"spell"`` writes numbers out as English words.
+    ``keep`` lists the characters besides letters, digits and space to keep.
+    """
+
+    lowercase: bool = True
+    strip_accents: bool = True
+    remove_punctuation: bool = True
+    digits: str = "spell"
+    keep: str = "'"
+
+    def __post_init__(self) -> None:
+        if self.digits not in ("keep", "drop", "spell"):
+            raise ValueError(f"digits must be keep, drop or spell, not {self.digits!r}")
+
+    def __call__(self, text: str) -> str:
+        text = unicodedata.normalize("NFKC", str(text)).translate(_APOSTROPHES)
+        if self.lowercase:
+            text = text.lower()
+        if self.strip_accents:
+            text = "".join(
+                c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+            )
+        if self.digits == "spell":
+            text = re.sub(r"\d+", lambda m: f" {_spell_number(m.group())} ", text)
+        elif self.digits == "drop":
+            text = re.sub(r"\d+", " ", text)
+        if self.remove_punctuation:
+            text = "".join(
+                c if (c.isalnum() or c.isspace() or c in self.keep) else " " for c in text
+            )
+            # An apostrophe is kept only inside a word ("don't"), not as a quote.
+            if "'" in self.keep:
+                text = re.sub(r"(?<![\w])'|'(?![\w])", " ", text)
+        return _SPACES.sub(" ", text).strip()
+
+    def to_config(self) -> dict:
+        return asdict(self)
+
+
+_ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def _spell_number(digits: str) -> str:
+    if len(digits) > 9 or (len(digits) > 1 and digits.startswith("0")):
+        return " ".join(_ONES[int(d)] for d in digits)  # ids, phone numbers: digit by digit
+    return _words(int(digits))
+
+
+def _words(n: int) -> str:
+    if n < 20:
+        return _ONES[n]
+    if n < 100:
+        return _TENS[n // 10] + ("" if n % 10 == 0 else " " + _ONES[n % 10])
+    for unit, name in ((10**9, "billion"), (10**6, "million"), (1000, "thousand"), (100, "hundred")):
+        if n >= unit:
+            rest = n % unit
+            return f"{_words(n // unit)} {name}" + (f" {_words(rest)}" if rest else "")
+    raise AssertionError(n)

@@ -1,0 +1,95 @@
+"""The LightningModule: CTC training of a :class:`CTCModel` with greedy WER on validation."""
+
+from __future__ import annotations
+
+import logging
+
+import lightning as L
+import torch
+import torch.nn.functional as F
+
+from gru_asr.data.dataset import SkipReport
+from gru_asr.decoders import GreedyDecoder
+from gru_asr.metrics import ErrorCounts, count_errors
+from gru_asr.models import CTCModel
+from gru_asr.training.optim import build_optimizer, build_scheduler
+
+log = logging.getLogger(__name__)
+
+
+class CTCTrainingModule(L.LightningModule):
+    def __init__(self, model_config: dict, optim_config: dict):
+        super().__init__()
+        # Plain dicts only: checkpoints then load with torch.load(weights_only=True).
+        self.save_hyperparameters({"model_config": model_config, "optim_config": optim_config})
+        self.model = CTCModel(model_config)
+        self.optim_config = optim_config
+        self.decoder = GreedyDecoder(self.model.tokenizer, self.model.frame_shift)
+        self.skipped = SkipReport()
+        self.nonfinite_loss_batches = 0
+        self.nonfinite_grad_steps = 0
+        self._val_counts = ErrorCounts()
+        self._val_loss_sum = 0.0
+        self._val_utts = 0
+
+    def ctc_loss(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        log_probs, out_lens = self.model(batch["audio"], batch["audio_lens"])
+        loss = F.ctc_loss(
+            log_probs.transpose(0, 1),
+            batch["tokens"],
+            out_lens,
+            batch["token_lens"],
+            blank=self.model.tokenizer.blank_id,
+            reduction="sum",
+            zero_infinity=True,
+        )
+        return loss / batch["size"], log_probs, out_lens
+
+    def training_step(self, batch: dict, batch_idx: int):
+        for utt_id, reason in batch["skipped"]:
+            self.skipped.add(utt_id, reason)
+        if batch["size"] == 0:
+            return None
+        loss, _, _ = self.ctc_loss(batch)
+        if not torch.isfinite(loss):
+            self.nonfinite_loss_batches += 1
+            self.log("skipped_nonfinite", float(self.nonfinite_loss_batches), batch_size=batch["size"])
+            return None
+        self.log("train_loss", loss, prog_bar=True, batch_size=batch["size"])
+        return loss
+
+    def on_before_optimizer_step(self, optimizer) -> None:
+        grads = [p.grad for p in self.parameters() if p.grad is not None]
+        if grads and not torch.isfinite(torch.stack([g.norm() for g in grads]).sum()):
+            # Dropping the gradients makes the optimizer skip every parameter:
+            # no update, no weight decay, no moment update from garbage.
+            self.nonfinite_grad_steps += 1
+            for p in self.parameters():
+                p.grad = None
+
+    def validation_step(self, batch: dict, batch_idx: int) -> None:
+        if batch["size"] == 0:
+            return
+        loss, log_probs, out_lens = self.ctc_loss(batch)
+        hyps = [h[0].text for h in self.decoder.decode(log_probs, out_lens)]
+        self._val_counts = self._val_counts + count_errors(batch["texts"], hyps)
+        self._val_loss_sum += float(loss) * batch["size"]
+        self._val_utts += batch["size"]
+
+    def on_validation_epoch_end(self) -> None:
+        # Sum raw counts over ranks, then divide: a ratio of sums, not a mean of ratios.
+        c = self._val_counts
+        t = torch.tensor([c.word_errors, c.ref_words, c.char_errors, c.ref_chars, self._val_loss_sum, self._val_utts], dtype=torch.float64, device=self.device)
+        t = self.trainer.strategy.reduce(t, reduce_op="sum")
+        we, rw, ce, rc, ls, n = t.tolist()
+        self.log("val_wer", we / max(rw, 1), prog_bar=True, sync_dist=False)
+        self.log("val_cer", ce / max(rc, 1), sync_dist=False)
+        self.log("val_loss", ls / max(n, 1), prog_bar=True, sync_dist=False)
+        self._val_counts, self._val_loss_sum, self._val_utts = ErrorCounts(), 0.0, 0
+
+    def configure_optimizers(self):
+        opt = build_optimizer(self.parameters(), self.optim_config)
+        sched = build_scheduler(opt, self.optim_config.get("scheduler", {}), int(self.trainer.estimated_stepping_batches))
+        if sched is None:
+            return opt
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}

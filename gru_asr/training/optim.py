@@ -1,0 +1,56 @@
+"""Optimizers and learning-rate schedules, chosen by name from the ``optim`` config."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+
+def build_optimizer(params, cfg: dict) -> torch.optim.Optimizer:
+    name = cfg.get("name", "adamw")
+    lr = float(cfg["lr"])
+    wd = float(cfg.get("weight_decay", 0.0))
+    if name == "adamw":
+        return torch.optim.AdamW(params, lr=lr, weight_decay=wd, betas=tuple(cfg.get("betas", (0.9, 0.98))), eps=float(cfg.get("eps", 1e-8)))
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr, weight_decay=wd, momentum=float(cfg.get("momentum", 0.9)), nesterov=bool(cfg.get("nesterov", True)))
+    raise ValueError(f"unknown optimizer {name!r}; choose adamw or sgd")
+
+
+def build_scheduler(optimizer, cfg: dict, total_steps: int):
+    """A per-step ``LambdaLR`` (or OneCycle); ``None`` for a constant rate."""
+    name = cfg.get("name", "warmup_cosine")
+    warmup = int(cfg.get("warmup_steps", 0))
+    if isinstance(cfg.get("warmup_ratio"), (int, float)) and cfg.get("warmup_ratio"):
+        warmup = int(total_steps * float(cfg["warmup_ratio"]))
+    total_steps = max(total_steps, warmup + 1)
+    min_ratio = float(cfg.get("min_lr_ratio", 0.01))
+    if name == "constant":
+        return None
+    if name == "warmup_cosine":
+
+        def fn(step: int) -> float:
+            if step < warmup:
+                return (step + 1) / max(warmup, 1)
+            progress = min(1.0, (step - warmup) / max(total_steps - warmup, 1))
+            return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+
+        return torch.optim.lr_scheduler.LambdaLR(optimizer, fn)
+    if name == "noam":
+        w = max(warmup, 1)
+
+        def fn(step: int) -> float:
+            # Noam: min(step^-0.5, step * warmup^-1.5), scaled so the peak (at warmup) is lr.
+            step = step + 1
+            return min(step**-0.5, step * w**-1.5) * w**0.5
+
+        return torch.optim.lr_scheduler.LambdaLR(optimizer, fn)
+    if name == "onecycle":
+        return torch.optim.lr_scheduler.OneCycleLR(
+            optimizer,
+            max_lr=[g["lr"] for g in optimizer.param_groups],
+            total_steps=total_steps,
+            pct_start=float(cfg.get("pct_start", 0.3)),
+        )
+    raise ValueError(f"unknown scheduler {name!r}; choose warmup_cosine, onecycle, noam or constant")

@@ -1,0 +1,114 @@
+"""Train a model from a resolved Hydra config, then package the best checkpoint."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import torch
+from lightning.pytorch.callbacks import EarlyStopping, LearningRateMonitor, ModelCheckpoint
+from lightning.pytorch.loggers import CSVLogger
+from omegaconf import DictConfig, OmegaConf
+
+from gru_asr.packaging import save_package
+from gru_asr.training.data import build_dataset, build_loader, compute_normalization_stats, read_manifests
+from gru_asr.training.module import CTCTrainingModule
+
+log = logging.getLogger(__name__)
+
+
+def model_config_from(cfg: DictConfig) -> dict[str, Any]:
+    """The part of the training config that defines the model (stored in packages)."""
+    c = OmegaConf.to_container(cfg, resolve=True)
+    return {
+        "sample_rate": c["sample_rate"],
+        "text": c.get("text", {}),
+        "tokenizer": c["tokenizer"],
+        "frontend": c["frontend"],
+        "augment": c.get("augment") or [],
+        "encoder": c["encoder"],
+        "head": c.get("head", {"name": "ctc"}),
+        "decoder": c.get("decoder", {"name": "greedy"}),
+    }
+
+
+def train(cfg: DictConfig) -> dict[str, Any]:
+    exp_dir = Path(cfg.exp_dir)
+    exp_dir.mkdir(parents=True, exist_ok=True)
+    (exp_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    L.seed_everything(int(cfg.seed), workers=True)
+    torch.set_num_threads(int(cfg.get("num_threads") or torch.get_num_threads()))
+
+    model_cfg = model_config_from(cfg)
+    module = CTCTrainingModule(model_cfg, OmegaConf.to_container(cfg.optim, resolve=True))
+    data_cfg = OmegaConf.to_container(cfg.data, resolve=True)
+    train_set = build_dataset(module.model, read_manifests(data_cfg["train"]), data_cfg, train=True)
+    dev_set = build_dataset(module.model, read_manifests(data_cfg["dev"]), data_cfg, train=False)
+    if len(train_set) == 0:
+        raise SystemExit("no usable training utterances: check the manifest (gru-asr data check)")
+    module.skipped.skipped.update(train_set.report.skipped)
+    compute_normalization_stats(module.model, train_set, int(data_cfg.get("stats_utterances", 500)), int(cfg.seed))
+
+    trainer_cfg = OmegaConf.to_container(cfg.trainer, resolve=True)
+    ckpt_cfg = trainer_cfg.pop("checkpoint", {})
+    early = trainer_cfg.pop("early_stopping", None)
+    callbacks = [
+        ModelCheckpoint(
+            dirpath=exp_dir / "checkpoints",
+            filename="epoch{epoch:03d}-wer{val_wer:.4f}",
+            auto_insert_metric_name=False,
+            monitor="val_wer",
+            mode="min",
+            save_top_k=int(ckpt_cfg.get("save_top_k", 3)),
+            save_last=True,
+        ),
+        LearningRateMonitor(logging_interval="step"),
+    ]
+    if early:
+        callbacks.append(EarlyStopping(monitor="val_wer", mode="min", patience=int(early.get("patience", 5))))
+    trainer = L.Trainer(
+        default_root_dir=str(exp_dir),
+        logger=[CSVLogger(str(exp_dir), name="logs")] + _tensorboard(exp_dir),
+        callbacks=callbacks,
+        use_distributed_sampler=False,  # our bucketing sampler is rank-aware itself
+        **trainer_cfg,
+    )
+    world, rank = trainer.world_size, trainer.global_rank
+    train_loader = build_loader(train_set, data_cfg, train=True, seed=int(cfg.seed), world_size=world, rank=rank)
+    dev_loader = build_loader(dev_set, data_cfg, train=False, seed=int(cfg.seed), world_size=world, rank=rank)
+
+    t0 = time.time()
+    trainer.fit(module, train_loader, dev_loader, ckpt_path=cfg.get("resume_from"))
+    train_seconds = time.time() - t0
+
+    result: dict[str, Any] = {"train_seconds": round(train_seconds, 1), "exp_dir": str(exp_dir)}
+    if trainer.global_rank == 0:
+        ckpt = callbacks[0].best_model_path or callbacks[0].last_model_path
+        best = CTCTrainingModule.load_from_checkpoint(ckpt, map_location="cpu", weights_only=True) if ckpt else module
+        package = save_package(best.model, exp_dir / "model.safetensors", extra={"checkpoint": Path(ckpt).name if ckpt else None})
+        result.update(
+            package=str(package),
+            best_val_wer=float(callbacks[0].best_model_score) if callbacks[0].best_model_score is not None else None,
+            skipped_utterances=len(module.skipped),
+            nonfinite_loss_batches=module.nonfinite_loss_batches,
+            nonfinite_grad_steps=module.nonfinite_grad_steps,
+            epochs=trainer.current_epoch,
+            steps=trainer.global_step,
+        )
+        (exp_dir / "train_result.json").write_text(json.dumps(result, indent=2))
+        print(module.skipped.summary())
+        print(f"packaged model: {package}")
+    return result
+
+
+def _tensorboard(exp_dir: Path) -> list:
+    try:
+        from lightning.pytorch.loggers import TensorBoardLogger
+
+        return [TensorBoardLogger(str(exp_dir), name="tb")]
+    except ModuleNotFoundError:  # tensorboard is optional at run time
+        return []

@@ -1,0 +1,61 @@
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+from gru_asr.audio import AudioError, audio_info, load_audio
+
+
+def test_load_wav_mono_float(tone_wav):
+    wav = load_audio(tone_wav())
+    assert wav.dtype == torch.float32 and wav.ndim == 1 and wav.numel() == 16000
+    assert 0.25 < wav.abs().max() < 0.35
+
+
+def test_stereo_is_downmixed(tone_wav):
+    wav = load_audio(tone_wav(channels=2))
+    # channels are 0.15 and 0.3 amplitude copies: the mean is 0.225
+    assert wav.ndim == 1 and abs(float(wav.abs().max()) - 0.225) < 0.01
+
+
+def test_other_rates_are_resampled(tone_wav):
+    wav = load_audio(tone_wav(sr=44100), sample_rate=16000)
+    assert abs(wav.numel() - 16000) <= 1
+    spec = torch.fft.rfft(wav).abs()
+    assert abs(int(spec.argmax()) - 440) <= 2  # 1 s at 16 kHz: bin index == Hz
+
+
+@pytest.mark.parametrize("fmt,subtype,ext", [("FLAC", "PCM_16", "flac"), ("OGG", "VORBIS", "ogg"), ("MP3", "MPEG_LAYER_III", "mp3")])
+def test_compressed_formats(tone_wav, fmt, subtype, ext):
+    wav = load_audio(tone_wav(name=f"t.{ext}", fmt=fmt, subtype=subtype))
+    assert abs(wav.numel() - 16000) < 2000
+
+
+def test_segment_equals_slice_of_full_read(tone_wav):
+    path = tone_wav(seconds=2.0)
+    full = load_audio(path)
+    seg = load_audio(path, offset=0.5, duration=0.25)
+    assert torch.equal(seg, full[8000:12000])
+
+
+def test_info(tone_wav):
+    info = audio_info(tone_wav(seconds=1.5))
+    assert info.sample_rate == 16000 and info.num_frames == 24000 and info.duration == 1.5
+
+
+def test_missing_empty_and_corrupt_files_raise_audio_error(tmp_path):
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    junk = tmp_path / "junk.wav"
+    junk.write_bytes(b"this is not audio at all" * 10)
+    for path, words in [(tmp_path / "missing.wav", "not found"), (empty, "empty"), (junk, "not a readable")]:
+        with pytest.raises(AudioError) as err:
+            load_audio(path)
+        assert str(path) in str(err.value) and words in str(err.value)
+
+
+def test_zero_length_audio_raises(tmp_path):
+    path = tmp_path / "zero.wav"
+    sf.write(path, np.zeros(0, dtype=np.float32), 16000)
+    with pytest.raises(AudioError, match="no audio samples"):
+        load_audio(path)

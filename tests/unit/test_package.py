@@ -1,0 +1,74 @@
+import json
+import pickle
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from gru_asr.models import CTCModel
+from gru_asr.packaging import PackageError, load_package, read_package_info, save_package
+from tests.conftest import small_model_config
+
+
+@pytest.fixture
+def model():
+    torch.manual_seed(0)
+    m = CTCModel(small_model_config()).eval()
+    m.frontend.set_stats(torch.randn(40), torch.rand(40) + 0.5)
+    return m
+
+
+def test_round_trip_gives_identical_outputs(model, tmp_path):
+    path = save_package(model, tmp_path / "m.safetensors")
+    again = load_package(path)
+    wav = torch.randn(1, 16000) * 0.1
+    lens = torch.tensor([16000])
+    torch.testing.assert_close(model(wav, lens)[0], again(wav, lens)[0])
+    assert torch.equal(again.frontend.feat_mean, model.frontend.feat_mean)
+    info = read_package_info(path)
+    assert info["config"]["encoder"]["name"] == "bigru"
+    assert info["components"]["encoder"]["distribution"] == "gru_asr"
+
+
+def test_tampered_weights_are_refused(model, tmp_path):
+    path = save_package(model, tmp_path / "m.safetensors")
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 0xFF  # flip bits inside the last tensor
+    path.write_bytes(bytes(data))
+    with pytest.raises(PackageError, match="checksum mismatch"):
+        load_package(path)
+
+
+def test_unknown_component_names_the_plugin_to_install(model, tmp_path):
+    path = save_package(model, tmp_path / "m.safetensors")
+    from safetensors import safe_open
+
+    with safe_open(str(path), "pt") as f:
+        meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
+    comps = json.loads(meta["components"])
+    comps["encoder"].update(name="conformer_x", distribution="gru-asr-conformer", version="1.2.0")
+    meta["components"] = json.dumps(comps)
+    save_file(tensors, str(path), metadata=meta)
+    with pytest.raises(PackageError, match="gru-asr-conformer.*1.2.0"):
+        load_package(path, verify=False)
+
+
+def test_pickle_file_is_refused_without_running_it(tmp_path):
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    bad = tmp_path / "evil.safetensors"
+    bad.write_bytes(pickle.dumps(Payload()))
+    with pytest.raises(PackageError, match="not a gru_asr model package"):
+        load_package(bad)
+    assert not marker.exists()
+
+
+def test_plain_safetensors_without_header_is_refused(tmp_path):
+    path = tmp_path / "weights.safetensors"
+    save_file({"w": torch.zeros(2)}, str(path))
+    with pytest.raises(PackageError, match="no 'gru_asr.package' header"):
+        load_package(path)
