@@ -91,15 +91,13 @@ def plan_corpus(cfg: SynthConfig, sentences: list[str] | None = None) -> list[Ut
     target["test"] = target["train"] * cfg.test_fraction
     total_target = sum(target.values())
     if sentences is None:
-        # Draw enough unique sentences; ~0.42 s per word at the mean rate.
-        est_words = total_target / (60.0 / mean_rate) * 1.15 + 200
+        # Draw unique sentences until they cover the target with a margin.
         gen = SentenceGenerator(seed=cfg.seed)
-        sentences = []
-        words = 0
-        while words < est_words:
-            batch = gen.sentences(2000)
+        sentences, covered = [], 0.0
+        while covered < total_target * 1.2 + 60:
+            batch = gen.sentences(1000)
             sentences.extend(batch)
-            words += sum(len(s.split()) for s in batch)
+            covered += sum(estimated_seconds(s, mean_rate) for s in batch)
         sentences = list(dict.fromkeys(sentences))
     else:
         sentences = list(dict.fromkeys(s for s in sentences if s.strip()))
@@ -135,9 +133,15 @@ def plan_corpus(cfg: SynthConfig, sentences: list[str] | None = None) -> list[Ut
                 seed=rng.randrange(1 << 31),
             )
             plan.append(utt)
-            seconds += len(text.split()) * 60.0 / rate + 0.4
+            seconds += estimated_seconds(text, rate)
             n += 1
     return plan
+
+
+def estimated_seconds(text: str, rate: float) -> float:
+    """Duration of an utterance before synthesis (fitted on espeak-ng output:
+    about 8.5 characters per second at 60 words per minute, plus the silences)."""
+    return len(text) * 8.5 / rate + 0.58
 
 
 _SYNTH = None
@@ -145,7 +149,13 @@ _SYNTH = None
 
 def _init_worker() -> None:
     global _SYNTH
+    import torch
+
     from gru_asr.synth.espeak import EspeakSynthesizer
+
+    # One thread per worker: the pool already uses every core, and forked
+    # children that inherit a multi-threaded pool oversubscribe badly.
+    torch.set_num_threads(1)
 
     _SYNTH = EspeakSynthesizer()
 

@@ -1,0 +1,1 @@
+"""The built-in synthetic corpus: generated sentences spoken by espeak-ng voices."""
