@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--text", help="a text file with one sentence per line instead of the built-in generator")
     s.add_argument("--noise-prob", type=float, default=0.5, help="fraction of utterances with added noise")
+    s.add_argument("--lm-sentences", type=int, default=0, help="also write lm_text.txt: train text + N generated sentences (no dev/test ones)")
     s.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     s.set_defaults(func=cmd_synth)
 
@@ -51,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("evaluate", help="WER/CER of a model on a manifest")
     e.add_argument("--model", required=True, help="packaged model file")
     e.add_argument("manifest", help="JSONL manifest with audio, duration, text")
-    e.add_argument("--decoder", default=None, help="decoder name (default: the model's)")
+    add_decoder_args(e)
     e.add_argument("--batch-size", type=int, default=16)
     e.add_argument("--device", default="cpu")
     e.add_argument("--out-dir", help="write results.json and utterances.jsonl here")
@@ -62,10 +63,26 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--model", required=True, help="packaged model file")
     t.add_argument("audio", nargs="+", help="audio files")
     t.add_argument("--format", choices=["text", "jsonl"], default="text")
-    t.add_argument("--decoder", default=None, help="decoder name (default: the model's)")
+    add_decoder_args(t)
     t.add_argument("--batch-size", type=int, default=16)
     t.add_argument("--device", default="cpu")
     t.set_defaults(func=cmd_transcribe)
+
+    lm = sub.add_parser("lm", help="n-gram language models and lexicons")
+    lm_sub = lm.add_subparsers(metavar="ACTION")
+    b = lm_sub.add_parser("build", help="modified Kneser-Ney ARPA LM from text files (one sentence per line)")
+    b.add_argument("text", nargs="+", help="text files, or JSONL manifests (their 'text' fields)")
+    b.add_argument("-o", "--output", required=True, help="ARPA file to write")
+    b.add_argument("--order", type=int, default=3, choices=[1, 2, 3, 4, 5, 6])
+    b.add_argument("--model", help="normalize text with this model's normalizer and write a lexicon for its tokenizer")
+    b.add_argument("--lexicon", help="lexicon file to write (needs --model)")
+    b.add_argument("--exclude", nargs="*", default=[], help="files whose sentences must not enter the LM (e.g. dev/test)")
+    b.set_defaults(func=cmd_lm_build)
+
+    pk = sub.add_parser("package", help="package training checkpoint(s) into one model file")
+    pk.add_argument("checkpoints", nargs="+", help="Lightning checkpoints; several are averaged")
+    pk.add_argument("-o", "--output", required=True, help="model file to write")
+    pk.set_defaults(func=cmd_package)
 
     i = sub.add_parser("info", help="show what a packaged model contains")
     i.add_argument("model")
@@ -77,6 +94,30 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def add_decoder_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("decoding")
+    g.add_argument("--decoder", default=None, help="greedy | beam | beam_lm | a plugin name (default: the model's)")
+    g.add_argument("--lm", help="KenLM model (ARPA or binary) for beam_lm")
+    g.add_argument("--lexicon", help="lexicon file for beam_lm (lexicon-free without it)")
+    g.add_argument("--lm-weight", type=float, default=None)
+    g.add_argument("--word-score", type=float, default=None)
+    g.add_argument("--beam-size", type=int, default=None)
+    g.add_argument("--decode-workers", type=int, default=None, help="processes for beam search (default: 1)")
+
+
+def decoder_config(args) -> dict | None:
+    """The decoder config from command-line flags (None: the model's own)."""
+    if args.decoder is None and not args.lm:
+        return None
+    cfg = {"name": args.decoder or "beam_lm"}
+    for key in ("lm", "lexicon", "lm_weight", "word_score", "beam_size"):
+        if getattr(args, key, None) is not None:
+            cfg[key] = getattr(args, key)
+    if args.decode_workers:
+        cfg["num_workers"] = args.decode_workers
+    return cfg
+
+
 def cmd_synth(args) -> int:
     from gru_asr.synth.corpus import SynthConfig, build_corpus
 
@@ -86,7 +127,7 @@ def cmd_synth(args) -> int:
 
         lines = Path(args.text).read_text(encoding="utf-8").splitlines()
         sentences = [s for s in (normalize_spoken(x) for x in lines) if s]
-    cfg = SynthConfig(hours=args.hours, seed=args.seed, noise_prob=args.noise_prob)
+    cfg = SynthConfig(hours=args.hours, seed=args.seed, noise_prob=args.noise_prob, lm_sentences=args.lm_sentences)
     summary = build_corpus(args.out, cfg, sentences=sentences, workers=args.workers)
     for split, st in summary["splits"].items():
         print(f"{split:5s}  {st['utterances']:6d} utterances  {st['hours']:.3f} h  -> {Path(args.out) / (split + '.jsonl')}")
@@ -98,7 +139,7 @@ def cmd_evaluate(args) -> int:
     from gru_asr.evaluation import evaluate_manifest
     from gru_asr.inference import Model
 
-    model = Model.load(args.model, device=args.device, decoder=args.decoder)
+    model = Model.load(args.model, device=args.device, decoder=decoder_config(args))
     report = evaluate_manifest(model, args.manifest, batch_size=args.batch_size)
     if args.out_dir:
         report.write(args.out_dir)
@@ -111,8 +152,8 @@ def cmd_transcribe(args) -> int:
     from gru_asr.packaging import PackageError
 
     try:
-        model = Model.load(args.model, device=args.device, decoder=args.decoder)
-    except PackageError as err:
+        model = Model.load(args.model, device=args.device, decoder=decoder_config(args))
+    except (PackageError, FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     failed = 0
@@ -126,6 +167,53 @@ def cmd_transcribe(args) -> int:
         else:
             print(res.text if len(args.audio) == 1 else f"{res.audio}\t{res.text}", flush=True)
     return 1 if failed else 0
+
+
+def _read_sentences(path: str) -> list[str]:
+    if path.endswith(".jsonl"):
+        from gru_asr.data import read_manifest
+
+        return [e["text"] for e in read_manifest(path, resolve_paths=False)]
+    return Path(path).read_text(encoding="utf-8").splitlines()
+
+
+def cmd_lm_build(args) -> int:
+    from gru_asr.lm import build_arpa
+    from gru_asr.lm.lexicon import arpa_vocabulary, build_lexicon
+    from gru_asr.text import TextNormalizer
+
+    model = None
+    if args.model:
+        from gru_asr.packaging import load_package
+
+        model = load_package(args.model)
+    norm = model.normalizer if model else TextNormalizer()
+    excluded = {norm(s) for p in args.exclude for s in _read_sentences(p)}
+    sentences = [norm(s) for p in args.text for s in _read_sentences(p)]
+    kept = [s for s in sentences if s and s not in excluded]
+    path = build_arpa(kept, args.output, order=args.order)
+    print(f"{args.output}: order {args.order}, {len(kept)} sentences ({len(sentences) - len(kept)} excluded or empty)")
+    if args.lexicon:
+        if model is None:
+            print("error: --lexicon needs --model (the tokenizer spells the words)", file=sys.stderr)
+            return 2
+        _, skipped = build_lexicon(arpa_vocabulary(path), model.tokenizer, args.lexicon)
+        print(f"{args.lexicon}: lexicon written ({len(skipped)} words the tokenizer cannot spell left out)")
+    return 0
+
+
+def cmd_package(args) -> int:
+    from gru_asr.packaging import PackageError, save_package
+    from gru_asr.packaging.checkpoint import model_from_checkpoints
+
+    try:
+        model = model_from_checkpoints(args.checkpoints)
+        path = save_package(model, args.output, extra={"checkpoints": [Path(c).name for c in args.checkpoints]})
+    except (PackageError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"packaged {len(args.checkpoints)} checkpoint(s) into {path}")
+    return 0
 
 
 def cmd_info(args) -> int:

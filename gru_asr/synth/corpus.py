@@ -62,6 +62,7 @@ class SynthConfig:
     pitch: tuple[int, int] = (25, 75)
     pitch_range: tuple[int, int] = (30, 80)
     noise_prob: float = 0.5
+    lm_sentences: int = 0               # extra generated sentences for LM training (never dev/test ones)
     snr_db: tuple[float, float] = (10.0, 35.0)
     sample_rate: int = 16000
     seed: int = 0
@@ -243,5 +244,19 @@ def build_corpus(
         "realtime_factor": round(audio_seconds / max(elapsed, 1e-9), 1),
         "workers": workers,
     }
+    if cfg.lm_sentences > 0:
+        summary["lm_text"] = str(write_lm_text(out / "lm_text.txt", plan, cfg))
     (out / "corpus.json").write_text(json.dumps(summary, indent=2))
     return summary
+
+
+def write_lm_text(path: Path, plan: list[Utterance], cfg: SynthConfig) -> Path:
+    """Text for an n-gram LM: the training transcripts plus fresh generated
+    sentences, with every dev and test sentence removed."""
+    from gru_asr.synth.text_generator import SentenceGenerator
+
+    held_out = {u.text for u in plan if u.split != "train"}
+    extra = SentenceGenerator(seed=cfg.seed + 104729).sentences(cfg.lm_sentences)
+    lines = [u.text for u in plan if u.split == "train"] + [s for s in extra if s not in held_out]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

@@ -42,6 +42,10 @@ class Tokenizer(ABC):
     def is_space(self, token_id: int) -> bool:
         return False
 
+    def token_string(self, token_id: int) -> str:
+        """The printable form of one token (for lexicons and beam decoders)."""
+        return self.decode([token_id])
+
 
 TOKENIZERS = create_registry("tokenizer", Tokenizer)
 

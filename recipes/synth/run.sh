@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
-# Synthetic-speech recipe (the embedded default behind `make demo`):
-#   0 synthesize the corpus  1 train  2 evaluate on held-out voices  3 transcribe a file
-# Usage: bash recipes/synth/run.sh [--stage N] [--stop-stage M] [--hours H] [--data DIR] [--exp DIR] [-- HYDRA_OVERRIDES...]
-# A finished stage is not redone (delete its output to redo it).
+# Synthetic-speech recipe, the embedded default behind `make demo`.
+# Stages:
+#   0  synthesize the corpus (espeak-ng voices) + LM text        -> $data
+#   1  train the BiGRU-CTC model, package the best checkpoint    -> $exp/model.safetensors
+#   2  build a 4-gram LM and a lexicon (no dev/test sentences)   -> $exp/lm/
+#   3  evaluate on the test split (unseen voices and sentences), greedy and beam_lm
+#   4  transcribe one test file
+# Usage: bash recipes/synth/run.sh [--stage N] [--stop-stage M] [--hours H] [--data DIR] [--exp DIR]
+#                                  [--experiment NAME] [-- HYDRA_OVERRIDES...]
+# A finished stage is not redone: delete its output to redo it.
 set -euo pipefail
 
 stage=0
-stop_stage=3
+stop_stage=4
 hours=1.5
 seed=0
+lm_sentences=100000
+lm_order=4
 data=data/synth
 exp=exp/synth_demo
 experiment=demo
@@ -19,6 +27,7 @@ while [ $# -gt 0 ]; do
     --stop-stage) stop_stage=$2; shift 2 ;;
     --hours) hours=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
+    --lm-sentences) lm_sentences=$2; shift 2 ;;
     --data) data=$2; shift 2 ;;
     --exp) exp=$2; shift 2 ;;
     --experiment) experiment=$2; shift 2 ;;
@@ -29,19 +38,23 @@ done
 recipe_dir=$(cd "$(dirname "$0")" && pwd)
 log() { echo "[$(date +%H:%M:%S)] $*"; }
 run_stage() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }
+model="$exp/model.safetensors"
+# LM decoding settings, tuned on the dev split (see RESULTS.md).
+lm_weight=${LM_WEIGHT:-1.0}
+word_score=${WORD_SCORE:-0.0}
 
 if run_stage 0; then
   if [ -f "$data/corpus.json" ]; then
     log "stage 0: corpus exists in $data, skipping"
   else
-    log "stage 0: synthesizing ${hours} h of speech into $data"
-    gru-asr synth --out "$data" --hours "$hours" --seed "$seed"
+    log "stage 0: synthesizing ${hours} h of training speech into $data"
+    gru-asr synth --out "$data" --hours "$hours" --seed "$seed" --lm-sentences "$lm_sentences"
   fi
 fi
 
 if run_stage 1; then
-  if [ -f "$exp/model.safetensors" ]; then
-    log "stage 1: $exp/model.safetensors exists, skipping training"
+  if [ -f "$model" ]; then
+    log "stage 1: $model exists, skipping training"
   else
     log "stage 1: training (experiment=$experiment) into $exp"
     start=$(date +%s)
@@ -52,17 +65,41 @@ if run_stage 1; then
 fi
 
 if run_stage 2; then
-  log "stage 2: evaluating on the test split (voices and sentences never seen in training)"
-  gru-asr evaluate --model "$exp/model.safetensors" "$data/test.jsonl" --out-dir "$exp/eval_test"
+  if [ -f "$exp/lm/lm.arpa" ] && [ -f "$exp/lm/lexicon.txt" ]; then
+    log "stage 2: LM exists in $exp/lm, skipping"
+  else
+    log "stage 2: ${lm_order}-gram LM and lexicon from $data/lm_text.txt"
+    gru-asr lm build "$data/lm_text.txt" --order "$lm_order" --model "$model" \
+      --exclude "$data/dev.jsonl" "$data/test.jsonl" -o "$exp/lm/lm.arpa" --lexicon "$exp/lm/lexicon.txt"
+  fi
 fi
 
 if run_stage 3; then
-  wav=$(head -n 1 "$data/test.jsonl" | python3 -c 'import json,sys,os; e=json.loads(sys.stdin.read()); print(os.path.join(sys.argv[1], e["audio"]))' "$data")
-  ref=$(head -n 1 "$data/test.jsonl" | python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["text"])')
-  log "stage 3: transcribing $wav"
+  log "stage 3: evaluating on the test split (voices and sentences never seen in training)"
+  gru-asr evaluate --model "$model" "$data/test.jsonl" --out-dir "$exp/eval_test_greedy" --json > "$exp/eval_test_greedy.json"
+  gru-asr evaluate --model "$model" "$data/test.jsonl" --out-dir "$exp/eval_test_beam_lm" --json \
+    --decoder beam_lm --lm "$exp/lm/lm.arpa" --lexicon "$exp/lm/lexicon.txt" \
+    --lm-weight "$lm_weight" --word-score "$word_score" 2>/dev/null > "$exp/eval_test_beam_lm.json"
+  python3 - "$exp" <<'PY'
+import json, sys
+exp = sys.argv[1]
+print(f"\n{'decoder':<10} {'WER %':>7} {'CER %':>7} {'utts':>6} {'words':>6} {'RTF':>7}")
+for name in ("greedy", "beam_lm"):
+    s = json.loads(open(f"{exp}/eval_test_{name}.json").read().strip().splitlines()[-1])
+    print(f"{name:<10} {s['wer']:>7.2f} {s['cer']:>7.2f} {s['utterances']:>6} {s['ref_words']:>6} {s['rtf']:>7.4f}")
+PY
+fi
+
+if run_stage 4; then
+  first=$(head -n 1 "$data/test.jsonl")
+  wav=$(python3 -c 'import json,sys,os; e=json.loads(sys.argv[1]); print(os.path.join(sys.argv[2], e["audio"]))' "$first" "$data")
+  ref=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["text"])' "$first")
+  log "stage 4: transcribing $wav"
   echo "reference : $ref"
-  echo "hypothesis: $(gru-asr transcribe --model "$exp/model.safetensors" "$wav")"
+  echo "greedy    : $(gru-asr transcribe --model "$model" "$wav")"
+  echo "beam_lm   : $(gru-asr transcribe --model "$model" "$wav" --decoder beam_lm --lm "$exp/lm/lm.arpa" \
+      --lexicon "$exp/lm/lexicon.txt" --lm-weight "$lm_weight" --word-score "$word_score" 2>/dev/null)"
   echo
-  echo "packaged model: $exp/model.safetensors"
+  echo "packaged model: $model"
   [ -f "$exp/train_wall_seconds" ] && echo "training wall time: $(cat "$exp/train_wall_seconds") s"
 fi

@@ -1,0 +1,45 @@
+"""Lexicons for lexicon-constrained beam search: each word spelled in tokens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from gru_asr.decoders.beam import SIL
+
+
+def build_lexicon(words: Iterable[str], tokenizer, path: str | Path) -> tuple[Path, list[str]]:
+    """Write ``word t o k e n s |`` lines; returns the path and the words left out
+    because the tokenizer cannot spell them."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    skipped = []
+    lines = []
+    for word in sorted(set(words)):
+        if word.startswith("<") or not word:
+            continue
+        try:
+            ids = tokenizer.encode(word)
+        except ValueError:
+            skipped.append(word)
+            continue
+        lines.append(f"{word}\t{' '.join(tokenizer.token_string(i) for i in ids)} {SIL}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path, skipped
+
+
+def arpa_vocabulary(arpa: str | Path) -> list[str]:
+    """The unigram words of an ARPA file."""
+    words, in_unigrams = [], False
+    with open(arpa, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if line == "\\1-grams:":
+                in_unigrams = True
+                continue
+            if in_unigrams:
+                if not line or line.startswith("\\"):
+                    break
+                parts = line.split("\t") if "\t" in line else line.split()
+                words.append(parts[1])
+    return words

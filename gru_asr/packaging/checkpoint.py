@@ -1,0 +1,43 @@
+"""Build models from Lightning training checkpoints (optionally averaged)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from gru_asr.models import CTCModel
+from gru_asr.packaging.package import PackageError
+
+
+def read_checkpoint(path: str | Path) -> dict:
+    """A training checkpoint, loaded without unpickling arbitrary objects."""
+    try:
+        return torch.load(str(path), map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise PackageError(f"{path}: checkpoint not found") from None
+    except Exception as err:  # noqa: BLE001 - torch raises several types for bad files
+        raise PackageError(f"{path}: not a loadable training checkpoint ({str(err).splitlines()[0][:200]})") from None
+
+
+def model_from_checkpoints(paths: list[str | Path]) -> CTCModel:
+    """The model of one checkpoint, or the element-wise mean of several
+    checkpoints' weights (they must come from the same config)."""
+    if not paths:
+        raise ValueError("no checkpoints given")
+    ckpts = [read_checkpoint(p) for p in paths]
+    configs = [c.get("hyper_parameters", {}).get("model_config") for c in ckpts]
+    if configs[0] is None:
+        raise PackageError(f"{paths[0]}: checkpoint has no model_config (not written by gru-asr train)")
+    if any(c != configs[0] for c in configs[1:]):
+        raise PackageError("checkpoints to average come from different model configs")
+    states = [{k[len("model."):]: v for k, v in c["state_dict"].items() if k.startswith("model.")} for c in ckpts]
+    averaged = {}
+    for key, value in states[0].items():
+        if value.is_floating_point():
+            averaged[key] = sum(s[key].double() for s in states).div(len(states)).to(value.dtype)
+        else:
+            averaged[key] = value  # counters (BatchNorm's num_batches_tracked) are not averaged
+    model = CTCModel(configs[0])
+    model.load_state_dict(averaged, strict=True)
+    return model.eval()

@@ -1,0 +1,64 @@
+import json
+
+import numpy as np
+import soundfile as sf
+import torch
+
+from gru_asr.data import read_manifest, write_manifest
+from gru_asr.data.dataset import SpeechDataset, collate
+from gru_asr.text import TextNormalizer
+from gru_asr.tokenizers import CharTokenizer
+
+
+def make_manifest(tmp_path):
+    sr = 16000
+    good = tmp_path / "good.wav"
+    sf.write(good, (0.1 * np.random.default_rng(0).standard_normal(sr)).astype(np.float32), sr)
+    short = tmp_path / "short.wav"
+    sf.write(short, np.zeros(800, dtype=np.float32), sr)
+    junk = tmp_path / "junk.wav"
+    junk.write_bytes(b"not audio" * 20)
+    entries = [
+        {"id": "good", "audio": str(good), "duration": 1.0, "text": "Hello, World!"},
+        {"id": "missing", "audio": str(tmp_path / "nope.wav"), "duration": 1.0, "text": "hi"},
+        {"id": "junk", "audio": str(junk), "duration": 1.0, "text": "hi"},
+        {"id": "empty_text", "audio": str(good), "duration": 1.0, "text": "  ?! "},
+        {"id": "odd_chars", "audio": str(good), "duration": 1.0, "text": "na\u00efve \u4f60\u597d"},
+        {"id": "too_short", "audio": str(short), "duration": 0.05, "text": "a much too long transcript for this"},
+    ]
+    return write_manifest(tmp_path / "m.jsonl", entries)
+
+
+def test_manifest_round_trip_with_relative_paths(tmp_path):
+    path = make_manifest(tmp_path)
+    raw = [json.loads(x) for x in path.read_text().splitlines()]
+    assert raw[0]["audio"] == "good.wav"  # stored relative to the manifest
+    entries = read_manifest(path)
+    assert entries[0]["audio"] == str(tmp_path / "good.wav") and entries[0]["duration"] == 1.0
+
+
+def test_bad_entries_are_skipped_and_reported_by_id(tmp_path):
+    entries = read_manifest(make_manifest(tmp_path))
+    ds = SpeechDataset(entries, 16000, TextNormalizer(), CharTokenizer(), max_output_frames=lambda n: n // 640)
+    assert set(ds.report.skipped) == {"empty_text", "odd_chars"}  # text problems: found up front
+    batch = collate([ds[i] for i in range(len(ds))])
+    assert batch["ids"] == ["good"] and batch["texts"] == ["hello world"]
+    reasons = dict(batch["skipped"])
+    assert set(reasons) == {"missing", "junk", "too_short"}
+    assert "not found" in reasons["missing"] and "too short" in reasons["too_short"]
+    assert batch["audio"].shape == (1, 16000) and batch["tokens"].shape == (1, 11)
+
+
+def test_collate_pads_and_keeps_lengths():
+    items = [
+        {"id": "a", "audio": torch.ones(5), "tokens": torch.tensor([1, 2]), "text": "ab"},
+        {"id": "b", "audio": torch.ones(3), "tokens": torch.tensor([3]), "text": "c"},
+    ]
+    b = collate(items)
+    assert b["audio_lens"].tolist() == [5, 3] and b["audio"][1, 3:].sum() == 0
+    assert b["token_lens"].tolist() == [2, 1] and b["tokens"][1].tolist() == [3, 0]
+
+
+def test_all_bad_batch_is_empty_not_an_error():
+    b = collate([{"id": "x", "error": "file not found"}])
+    assert b["size"] == 0 and b["skipped"] == [("x", "file not found")]

@@ -1,0 +1,109 @@
+import math
+
+import pytest
+import torch
+
+from gru_asr.decoders import build_decoder
+from gru_asr.lm import build_arpa, train_ngram
+from gru_asr.lm.lexicon import arpa_vocabulary, build_lexicon
+from gru_asr.tokenizers import CharTokenizer
+
+TOK = CharTokenizer()
+
+
+def emissions_for(text: str, frames_per_char: int = 3, peak: float = 0.9) -> torch.Tensor:
+    """Peaked log-probs spelling ``text`` with blanks between characters."""
+    ids = TOK.encode(text)
+    rows = []
+    for i in ids:
+        rows += [i] * frames_per_char + [0]
+    lp = torch.full((len(rows), TOK.vocab_size), math.log((1 - peak) / (TOK.vocab_size - 1)))
+    for t, i in enumerate(rows):
+        lp[t, i] = math.log(peak)
+    return lp
+
+
+@pytest.mark.parametrize("name", ["greedy", "beam"])
+def test_decoders_agree_on_peaked_emissions(name):
+    lp = emissions_for("hello world")
+    dec = build_decoder(name, TOK, frame_shift=0.04)
+    hyp = dec.decode(lp.unsqueeze(0), torch.tensor([lp.size(0)]))[0][0]
+    assert hyp.text == "hello world"
+    assert [w.word for w in hyp.words] == ["hello", "world"]
+    starts = [w.start for w in hyp.words]
+    assert starts == sorted(starts) and all(0 <= w.start < w.end <= lp.size(0) * 0.04 for w in hyp.words)
+    assert all(0 < w.confidence <= 1 for w in hyp.words)
+
+
+def test_prefix_beam_search_beats_greedy_on_split_mass():
+    # Frame-wise the blank wins everywhere (0.4), but the two 'a' paths together
+    # (a-a, a-blank, blank-a: 0.3*0.3 + 0.3*0.4*2 = 0.33) outweigh all-blank (0.16).
+    p = torch.tensor([[0.4, 0.3, 0.3], [0.4, 0.3, 0.3]])
+    tok = CharTokenizer(symbols=[" ", "a"])
+    lp = p.log().unsqueeze(0)
+    greedy = build_decoder("greedy", tok, 0.04).decode(lp, torch.tensor([2]))[0][0]
+    beam = build_decoder({"name": "beam", "beam_size": 10}, tok, 0.04).decode(lp, torch.tensor([2]))[0][0]
+    assert greedy.text == ""
+    assert beam.text == "a"
+
+
+def toy_corpus():
+    return ["the cat sat", "the cat ran", "a dog sat", "the dog ran", "a cat sat on the mat"] * 3
+
+
+def reference_prob(model, words, ctx):
+    """Back-off query of an ARPA-style table (independent of the builder)."""
+    gram = tuple(ctx) + (words,)
+    n = len(gram)
+    if gram in model[n]:
+        return 10 ** model[n][gram][0]
+    if n == 1:
+        return 10 ** model[1][("<unk>",)][0]
+    bo = model[n - 1].get(tuple(ctx), (0.0, 0.0))[1] or 0.0
+    return 10**bo * reference_prob(model, words, list(ctx)[1:])
+
+
+@pytest.mark.parametrize("order", [2, 3])
+def test_ngram_distributions_sum_to_one(order):
+    model = train_ngram(toy_corpus(), order)
+    vocab = [g[0] for g in model[1] if g[0] != "<s>"]
+    for ctx in (["<s>"], ["the"], ["the", "cat"][-(order - 1):], ["zebra"]):
+        total = sum(reference_prob(model, w, ctx[-(order - 1):]) for w in vocab)
+        assert abs(total - 1.0) < 1e-6
+
+
+def test_arpa_loads_in_kenlm_and_matches(tmp_path):
+    from flashlight.lib.text.decoder.kenlm import KenLM
+    from flashlight.lib.text.dictionary import create_word_dict
+
+    arpa = build_arpa(toy_corpus(), tmp_path / "lm.arpa", order=3)
+    model = train_ngram(toy_corpus(), 3)
+    vocab = arpa_vocabulary(arpa)
+    assert {"the", "cat", "<unk>", "</s>"} <= set(vocab)
+    words = create_word_dict({w: [[w]] for w in vocab})
+    lm = KenLM(str(arpa), words)
+    state = lm.start(False)
+    total = 0.0
+    for w in ["the", "cat", "sat"]:
+        state, score = lm.score(state, words.get_index(w))
+        total += score
+    expected = sum(math.log10(reference_prob(model, w, ctx)) for w, ctx in [("the", ["<s>"]), ("cat", ["<s>", "the"]), ("sat", ["the", "cat"])])
+    # KenLM scores are log10 probabilities
+    assert abs(total - expected) < 1e-4
+
+
+def test_lm_flips_a_hypothesis_to_an_in_vocabulary_word(tmp_path):
+    # Acoustics slightly prefer "the cet sat"; the LM and lexicon know "cat".
+    lp = emissions_for("the cat sat", peak=0.9)
+    a, e = TOK.encode("a")[0], TOK.encode("e")[0]
+    for t in range(lp.size(0)):
+        if lp[t].argmax() == a and 4 * 4 <= t < 4 * 6:
+            lp[t, e], lp[t, a] = math.log(0.5), math.log(0.45)
+    greedy = build_decoder("greedy", TOK, 0.04).decode(lp.unsqueeze(0), torch.tensor([lp.size(0)]))[0][0]
+    assert greedy.text == "the cet sat"
+    arpa = build_arpa(toy_corpus(), tmp_path / "lm.arpa", order=3)
+    lexicon, skipped = build_lexicon(arpa_vocabulary(arpa), TOK, tmp_path / "lexicon.txt")
+    assert not skipped
+    dec = build_decoder({"name": "beam_lm", "lm": str(arpa), "lexicon": str(lexicon), "lm_weight": 1.0}, TOK, 0.04)
+    hyp = dec.decode(lp.unsqueeze(0), torch.tensor([lp.size(0)]))[0][0]
+    assert hyp.text == "the cat sat"
