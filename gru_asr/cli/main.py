@@ -61,8 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("transcribe", help="transcribe audio files")
     t.add_argument("--model", required=True, help="packaged model file")
-    t.add_argument("audio", nargs="+", help="audio files")
-    t.add_argument("--format", choices=["text", "jsonl"], default="text")
+    t.add_argument("audio", nargs="+", help="audio files, folders, glob patterns, JSONL manifests, or - (paths on stdin)")
+    t.add_argument("--format", choices=["text", "jsonl", "srt", "vtt", "ctm"], default="text")
+    t.add_argument("--output-dir", help="write one file per input here (NAME.txt/.jsonl/.srt/.vtt/.ctm)")
     add_decoder_args(t)
     t.add_argument("--batch-size", type=int, default=16)
     t.add_argument("--device", default="cpu")
@@ -78,6 +79,27 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--lexicon", help="lexicon file to write (needs --model)")
     b.add_argument("--exclude", nargs="*", default=[], help="files whose sentences must not enter the LM (e.g. dev/test)")
     b.set_defaults(func=cmd_lm_build)
+
+    dc = sub.add_parser("data", help="manifest tools")
+    dc_sub = dc.add_subparsers(metavar="ACTION")
+    ck = dc_sub.add_parser("check", help="report problems in a manifest (nothing is changed)")
+    ck.add_argument("manifest")
+    ck.add_argument("--model", help="check characters and CTC feasibility against this model's tokenizer")
+    ck.add_argument("--min-duration", type=float, default=0.1)
+    ck.add_argument("--max-duration", type=float, default=30.0)
+    ck.add_argument("--write-clean", action="store_true", help="write NAME.clean.jsonl with the entries that passed")
+    ck.set_defaults(func=cmd_data_check)
+
+    tl = sub.add_parser("tune-lm", help="grid-search lm_weight/word_score on a dev manifest")
+    tl.add_argument("--model", required=True)
+    tl.add_argument("manifest")
+    tl.add_argument("--lm", required=True)
+    tl.add_argument("--lexicon")
+    tl.add_argument("--lm-weights", default="0.25,0.5,0.75,1.0,1.5,2.0")
+    tl.add_argument("--word-scores", default="-1.0,0.0,1.0")
+    tl.add_argument("--beam-size", type=int, default=50)
+    tl.add_argument("--write", help="write the best decoder config (YAML) here")
+    tl.set_defaults(func=cmd_tune_lm)
 
     pk = sub.add_parser("package", help="package training checkpoint(s) into one model file")
     pk.add_argument("checkpoints", nargs="+", help="Lightning checkpoints; several are averaged")
@@ -96,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_decoder_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("decoding")
-    g.add_argument("--decoder", default=None, help="greedy | beam | beam_lm | a plugin name (default: the model's)")
+    g.add_argument("--decoder", default=None, help="greedy | beam | beam_lm | a plugin name | a decoder YAML file (default: the model's)")
     g.add_argument("--lm", help="KenLM model (ARPA or binary) for beam_lm")
     g.add_argument("--lexicon", help="lexicon file for beam_lm (lexicon-free without it)")
     g.add_argument("--lm-weight", type=float, default=None)
@@ -109,7 +131,12 @@ def decoder_config(args) -> dict | None:
     """The decoder config from command-line flags (None: the model's own)."""
     if args.decoder is None and not args.lm:
         return None
-    cfg = {"name": args.decoder or "beam_lm"}
+    if args.decoder and args.decoder.endswith((".yaml", ".yml")):
+        import yaml
+
+        cfg = yaml.safe_load(Path(args.decoder).read_text())  # e.g. written by `gru-asr tune-lm --write`
+    else:
+        cfg = {"name": args.decoder or "beam_lm"}
     for key in ("lm", "lexicon", "lm_weight", "word_score", "beam_size"):
         if getattr(args, key, None) is not None:
             cfg[key] = getattr(args, key)
@@ -156,16 +183,27 @@ def cmd_transcribe(args) -> int:
     except (PackageError, FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    from gru_asr.inference.formats import EXTENSIONS, format_result
+    from gru_asr.inference.inputs import expand_inputs
+
+    paths = expand_inputs(args.audio)
+    if not paths:
+        print("error: no audio files found in the given inputs", file=sys.stderr)
+        return 1
     failed = 0
-    for res in model.transcribe(args.audio, batch_size=args.batch_size):
+    out_dir = Path(args.output_dir) if args.output_dir else None
+    if out_dir:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    for res in model.transcribe(paths, batch_size=args.batch_size):
         if not res.ok:
             failed += 1
             print(f"error: {res.audio}: {res.error}", file=sys.stderr)
             continue
-        if args.format == "jsonl":
-            print(json.dumps(res.to_dict(), ensure_ascii=False), flush=True)
+        text = format_result(res, args.format, single=len(paths) == 1)
+        if out_dir:
+            (out_dir / (Path(res.audio).stem + EXTENSIONS[args.format])).write_text(text + "\n", encoding="utf-8")
         else:
-            print(res.text if len(args.audio) == 1 else f"{res.audio}\t{res.text}", flush=True)
+            print(text, flush=True)
     return 1 if failed else 0
 
 
@@ -199,6 +237,61 @@ def cmd_lm_build(args) -> int:
             return 2
         _, skipped = build_lexicon(arpa_vocabulary(path), model.tokenizer, args.lexicon)
         print(f"{args.lexicon}: lexicon written ({len(skipped)} words the tokenizer cannot spell left out)")
+    return 0
+
+
+def cmd_data_check(args) -> int:
+    from gru_asr.data.check import check_manifest, write_cleaned
+    from gru_asr.data.manifest import ManifestError
+    from gru_asr.text import TextNormalizer
+    from gru_asr.tokenizers import CharTokenizer
+
+    if args.model:
+        from gru_asr.packaging import load_package
+
+        m = load_package(args.model)
+        norm, tok, sr, frames = m.normalizer, m.tokenizer, m.sample_rate, m.max_output_frames
+    else:
+        norm, tok, sr, frames = TextNormalizer(), CharTokenizer(), 16000, None
+    try:
+        report, good = check_manifest(args.manifest, norm, tok, frames, sr, args.min_duration, args.max_duration)
+    except ManifestError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for uid, probs in report.problems.items():
+        for p in probs:
+            print(f"{uid}\t{p}")
+    print(f"{report.total} utterances: {report.ok} ok, {len(report.problems)} with problems "
+          + (f"({', '.join(f'{k}={v}' for k, v in sorted(report.kinds.items()))})" if report.kinds else ""))
+    if args.write_clean:
+        try:
+            print(f"cleaned manifest: {write_cleaned(args.manifest, good)}")
+        except FileExistsError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+    return 1 if report.problems else 0
+
+
+def cmd_tune_lm(args) -> int:
+    from gru_asr.evaluation.tune_lm import cached_emissions, grid_search
+    from gru_asr.inference import Model
+
+    model = Model.load(args.model)
+    emissions, refs = cached_emissions(model, args.manifest)
+    weights = [float(x) for x in args.lm_weights.split(",")]
+    scores = [float(x) for x in args.word_scores.split(",")]
+    results = grid_search(model, emissions, refs, args.lm, args.lexicon, weights, scores, args.beam_size)
+    print(f"{'lm_weight':>9} {'word_score':>10} {'WER %':>7} {'CER %':>7}")
+    for r in results:
+        print(f"{r.lm_weight:>9.2f} {r.word_score:>10.2f} {100 * r.wer:>7.2f} {100 * r.cer:>7.2f}")
+    best = results[0]
+    if args.write:
+        import yaml
+
+        cfg = {"name": "beam_lm", "lm": args.lm, "lexicon": args.lexicon, "lm_weight": best.lm_weight,
+               "word_score": best.word_score, "beam_size": args.beam_size}
+        Path(args.write).write_text(yaml.safe_dump(cfg, sort_keys=False))
+        print(f"best: lm_weight={best.lm_weight} word_score={best.word_score} -> {args.write}")
     return 0
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import jiwer
 
 from gru_asr.audio import AudioError, load_audio
 from gru_asr.data.manifest import read_manifest
@@ -52,13 +55,30 @@ class EvaluationReport:
         width = max(len(k) for k, _ in rows)
         return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
 
+    def confusions(self, top: int = 20) -> list[tuple[str, str, int]]:
+        """Most frequent word errors as (reference, hypothesis, count); '' marks
+        an insertion (empty reference) or a deletion (empty hypothesis)."""
+        counter: Counter = Counter()
+        for u in self.utterances:
+            for op, ref, hyp in u.get("alignment", []):
+                if op != "equal":
+                    counter[(ref, hyp)] += 1
+        return [(r, h, n) for (r, h), n in counter.most_common(top)]
+
     def write(self, out_dir: str | Path) -> None:
+        """results.json, utterances.jsonl (with alignments), and sclite-style
+        ref.trn / hyp.trn (``text (id)`` per line)."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        (out / "results.json").write_text(json.dumps(self.summary() | {"skipped_ids": self.skipped}, indent=2))
+        summary = self.summary() | {"confusions": self.confusions(), "skipped_ids": self.skipped}
+        (out / "results.json").write_text(json.dumps(summary, indent=2))
         with open(out / "utterances.jsonl", "w") as f:
             for u in self.utterances:
                 f.write(json.dumps(u) + "\n")
+        with open(out / "ref.trn", "w") as r, open(out / "hyp.trn", "w") as h:
+            for u in self.utterances:
+                r.write(f"{u['ref']} ({u['id']})\n")
+                h.write(f"{u['hyp']} ({u['id']})\n")
 
 
 def evaluate_manifest(model: Model, manifest: str | Path, batch_size: int = 16) -> EvaluationReport:
@@ -85,7 +105,8 @@ def evaluate_manifest(model: Model, manifest: str | Path, batch_size: int = 16) 
     utterances = []
     for (e, ref), hyp in zip(kept, hyps):
         c = count_errors([ref], [hyp])
-        utterances.append({"id": e["id"], "ref": ref, "hyp": hyp, "errors": c.word_errors, "words": c.ref_words})
+        utterances.append({"id": e["id"], "ref": ref, "hyp": hyp, "errors": c.word_errors, "words": c.ref_words,
+                           "alignment": word_alignment(ref, hyp)})
     return EvaluationReport(
         counts=count_errors(refs, hyps),
         utterances=utterances,
@@ -94,3 +115,22 @@ def evaluate_manifest(model: Model, manifest: str | Path, batch_size: int = 16) 
         compute_seconds=compute,
         decoder=type(model.decoder).registered_name,
     )
+
+
+def word_alignment(ref: str, hyp: str) -> list[tuple[str, str, str]]:
+    """(op, ref words, hyp words) chunks from jiwer's minimum-edit alignment;
+    op is equal, substitute, delete or insert."""
+    out = jiwer.process_words(ref, hyp)
+    r, h = out.references[0], out.hypotheses[0]
+    chunks = []
+    for a in out.alignments[0]:
+        rw, hw = r[a.ref_start_idx : a.ref_end_idx], h[a.hyp_start_idx : a.hyp_end_idx]
+        if a.type == "substitute":  # one chunk per word pair, so confusions count words
+            chunks.extend(("substitute", x, y) for x, y in zip(rw, hw))
+        elif a.type == "delete":
+            chunks.extend(("delete", x, "") for x in rw)
+        elif a.type == "insert":
+            chunks.extend(("insert", "", y) for y in hw)
+        else:
+            chunks.append(("equal", " ".join(rw), " ".join(hw)))
+    return chunks

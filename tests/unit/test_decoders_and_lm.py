@@ -107,3 +107,21 @@ def test_lm_flips_a_hypothesis_to_an_in_vocabulary_word(tmp_path):
     dec = build_decoder({"name": "beam_lm", "lm": str(arpa), "lexicon": str(lexicon), "lm_weight": 1.0}, TOK, 0.04)
     hyp = dec.decode(lp.unsqueeze(0), torch.tensor([lp.size(0)]))[0][0]
     assert hyp.text == "the cat sat"
+
+
+def test_wer_report_matches_jiwer_and_sclite_arithmetic():
+    import jiwer
+
+    from gru_asr.evaluation.evaluate import EvaluationReport, word_alignment
+    from gru_asr.metrics import count_errors
+
+    refs = ["the cat sat on the mat", "hello world", "a b c d"]
+    hyps = ["the cat sat on mat", "hello there world", "a x c d e"]
+    c = count_errors(refs, hyps)
+    assert abs(c.wer - jiwer.wer(refs, hyps)) < 1e-12
+    assert c.wer == (c.substitutions + c.deletions + c.insertions) / c.ref_words  # S+D+I over N
+    assert (c.substitutions, c.deletions, c.insertions, c.ref_words) == (1, 1, 2, 12)
+    utts = [{"id": str(i), "ref": r, "hyp": h, "alignment": word_alignment(r, h)} for i, (r, h) in enumerate(zip(refs, hyps))]
+    report = EvaluationReport(counts=c, utterances=utts)
+    conf = {(r, h): n for r, h, n in report.confusions()}
+    assert conf == {("the", ""): 1, ("", "there"): 1, ("b", "x"): 1, ("", "e"): 1}

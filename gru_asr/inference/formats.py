@@ -1,0 +1,52 @@
+"""Output formats for transcripts: text, jsonl, srt, vtt, ctm."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from gru_asr.inference.api import TranscriptionResult
+
+FORMATS = ("text", "jsonl", "srt", "vtt", "ctm")
+EXTENSIONS = {"text": ".txt", "jsonl": ".jsonl", "srt": ".srt", "vtt": ".vtt", "ctm": ".ctm"}
+
+
+def _clock(seconds: float, sep: str) -> str:
+    ms = int(round(max(seconds, 0.0) * 1000))
+    h, ms = divmod(ms, 3_600_000)
+    m, ms = divmod(ms, 60_000)
+    s, ms = divmod(ms, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
+
+
+def subtitle_cues(result: TranscriptionResult, max_words: int = 12, max_seconds: float = 6.0, max_gap: float = 1.0):
+    """Group words into cues: break on long pauses, many words or long cues."""
+    cues, cur = [], []
+    for w in result.words:
+        if cur and (len(cur) >= max_words or w.end - cur[0].start > max_seconds or w.start - cur[-1].end > max_gap):
+            cues.append(cur)
+            cur = []
+        cur.append(w)
+    if cur:
+        cues.append(cur)
+    if not cues and result.text:  # no word timings: one cue over the whole file
+        return [(0.0, result.duration, result.text)]
+    return [(c[0].start, c[-1].end, " ".join(w.word for w in c)) for c in cues]
+
+
+def format_result(result: TranscriptionResult, fmt: str, single: bool = True) -> str:
+    if fmt == "text":
+        return result.text if single else f"{result.audio}\t{result.text}"
+    if fmt == "jsonl":
+        return json.dumps(result.to_dict(), ensure_ascii=False)
+    if fmt == "srt":
+        blocks = [f"{i}\n{_clock(s, ',')} --> {_clock(e, ',')}\n{t}\n" for i, (s, e, t) in enumerate(subtitle_cues(result), 1)]
+        return "\n".join(blocks)
+    if fmt == "vtt":
+        blocks = [f"{_clock(s, '.')} --> {_clock(e, '.')}\n{t}\n" for s, e, t in subtitle_cues(result)]
+        return "WEBVTT\n\n" + "\n".join(blocks)
+    if fmt == "ctm":
+        # NIST CTM: <file> <channel> <start> <duration> <word> <confidence>
+        name = Path(result.audio).stem
+        return "\n".join(f"{name} 1 {w.start:.3f} {max(w.end - w.start, 0.0):.3f} {w.word} {w.confidence:.4f}" for w in result.words)
+    raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
