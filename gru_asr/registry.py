@@ -139,6 +139,7 @@ def register(kind: str, name: str) -> Callable[[T], T]:
 
 
 _plugins_loaded = False
+_plugin_modules: list = []
 
 
 def load_plugins(force: bool = False) -> list[str]:
@@ -156,7 +157,7 @@ def load_plugins(force: bool = False) -> list[str]:
     loaded = []
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
         try:
-            ep.load()
+            _plugin_modules.append(ep.load())
             loaded.append(ep.value)
         except Exception as err:  # noqa: BLE001 - a broken plugin must not break gru_asr
             log.warning("plugin %s (%s) failed to load: %s", ep.name, ep.value, err)
@@ -164,8 +165,20 @@ def load_plugins(force: bool = False) -> list[str]:
 
 
 def import_local_plugin(module: str) -> None:
-    """Import a user's module by name for quick experiments (``--plugin``/``+plugins``)."""
-    importlib.import_module(module)
+    """Import a user's module by name for quick experiments (``--plugin``)."""
+    _plugin_modules.append(importlib.import_module(module))
+
+
+def plugin_config_dirs() -> list[str]:
+    """Hydra config folders that plugins ship (a module-level ``CONFIG_DIR``),
+    so that ``encoder=<plugin config>`` works without copying files."""
+    load_plugins()
+    dirs = []
+    for mod in _plugin_modules:
+        d = getattr(mod, "CONFIG_DIR", None)
+        if d is not None and str(d) not in dirs:
+            dirs.append(str(d))
+    return dirs
 
 
 def _distribution_of(cls: type) -> tuple[str, str]:

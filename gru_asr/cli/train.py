@@ -22,6 +22,19 @@ def train_main(argv: list[str]) -> int:
     import hydra
     from omegaconf import DictConfig
 
+    from gru_asr.registry import import_local_plugin, plugin_config_dirs
+
+    argv = list(argv)
+    while "--plugin" in argv:  # --plugin my_module: import a local module that registers components
+        i = argv.index("--plugin")
+        if i + 1 >= len(argv):
+            raise SystemExit("--plugin needs a module name")
+        import_local_plugin(argv[i + 1])
+        del argv[i : i + 2]
+    dirs = plugin_config_dirs()
+    if dirs and not any(a.startswith("hydra.searchpath") for a in argv):
+        argv.append("hydra.searchpath=[" + ",".join(f"file://{d}" for d in dirs) + "]")
+
     def _run(cfg: DictConfig) -> None:
         from gru_asr.training.train import train
 

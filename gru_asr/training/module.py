@@ -49,14 +49,31 @@ class CTCTrainingModule(L.LightningModule):
         for utt_id, reason in batch["skipped"]:
             self.skipped.add(utt_id, reason)
         if batch["size"] == 0:
-            return None
+            # Every utterance of the batch was bad. Under DDP this rank must still
+            # join the gradient all-reduce, so contribute zero gradients.
+            return sum(p.sum() * 0.0 for p in self.parameters())
+        # Batch-norm running statistics change during the forward pass; keep a
+        # copy so that a batch producing NaN/inf cannot poison them.
+        self._saved_buffers = [(b, b.detach().clone()) for b in self.model.buffers() if b.is_floating_point()]
         loss, _, _ = self.ctc_loss(batch)
         if not torch.isfinite(loss):
+            self._restore_buffers = True  # after backward, which may still need them
+            # Backpropagate anyway so that all DDP ranks stay in step: the
+            # all-reduce spreads the non-finite gradients to every rank, and
+            # on_before_optimizer_step then drops the update on all of them alike.
             self.nonfinite_loss_batches += 1
-            self.log("skipped_nonfinite", float(self.nonfinite_loss_batches), batch_size=batch["size"])
-            return None
+            self.log("nonfinite_loss_batches", float(self.nonfinite_loss_batches), batch_size=batch["size"])
+            return loss
         self.log("train_loss", loss, prog_bar=True, batch_size=batch["size"])
         return loss
+
+    def on_train_batch_end(self, outputs, batch, batch_idx) -> None:
+        if getattr(self, "_restore_buffers", False):
+            with torch.no_grad():
+                for buf, copy in self._saved_buffers:
+                    buf.copy_(copy)
+            self._restore_buffers = False
+        self._saved_buffers = []
 
     def on_before_optimizer_step(self, optimizer) -> None:
         grads = [p.grad for p in self.parameters() if p.grad is not None]
@@ -64,6 +81,7 @@ class CTCTrainingModule(L.LightningModule):
             # Dropping the gradients makes the optimizer skip every parameter:
             # no update, no weight decay, no moment update from garbage.
             self.nonfinite_grad_steps += 1
+            self.log("nonfinite_grad_steps", float(self.nonfinite_grad_steps))
             for p in self.parameters():
                 p.grad = None
 
