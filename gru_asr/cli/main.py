@@ -90,6 +90,20 @@ def build_parser() -> argparse.ArgumentParser:
     ck.add_argument("--write-clean", action="store_true", help="write NAME.clean.jsonl with the entries that passed")
     ck.set_defaults(func=cmd_data_check)
 
+    im = dc_sub.add_parser("import", help="convert a NeMo manifest or a Kaldi data dir to a gru_asr manifest")
+    im.add_argument("source", help="NeMo .json/.jsonl manifest, or a Kaldi data directory")
+    im.add_argument("-o", "--output", required=True)
+    im.set_defaults(func=cmd_data_import)
+
+    tk = sub.add_parser("tokenizer", help="tokenizer tools")
+    tk_sub = tk.add_subparsers(metavar="ACTION")
+    tt = tk_sub.add_parser("train", help="train a SentencePiece tokenizer; writes a config YAML for tokenizer=")
+    tt.add_argument("text", nargs="+", help="text files or JSONL manifests")
+    tt.add_argument("-o", "--output", required=True, help="YAML file (e.g. conf/tokenizer/bpe256.yaml)")
+    tt.add_argument("--vocab-size", type=int, default=256)
+    tt.add_argument("--model-type", choices=["bpe", "unigram"], default="unigram")
+    tt.set_defaults(func=cmd_tokenizer_train)
+
     tl = sub.add_parser("tune-lm", help="grid-search lm_weight/word_score on a dev manifest")
     tl.add_argument("--model", required=True)
     tl.add_argument("manifest")
@@ -270,6 +284,37 @@ def cmd_data_check(args) -> int:
             print(f"error: {err}", file=sys.stderr)
             return 2
     return 1 if report.problems else 0
+
+
+def cmd_data_import(args) -> int:
+    from gru_asr.data import write_manifest
+    from gru_asr.data.importers import from_kaldi, from_nemo
+    from gru_asr.data.manifest import ManifestError
+
+    try:
+        entries = from_kaldi(args.source) if Path(args.source).is_dir() else from_nemo(args.source)
+    except ManifestError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    write_manifest(args.output, entries)
+    print(f"{args.output}: {len(entries)} utterances")
+    return 0
+
+
+def cmd_tokenizer_train(args) -> int:
+    import yaml
+
+    from gru_asr.text import TextNormalizer
+    from gru_asr.tokenizers import SentencePieceTokenizer
+
+    norm = TextNormalizer()
+    sentences = [norm(s) for p in args.text for s in _read_sentences(p)]
+    tok = SentencePieceTokenizer.train(sentences, args.vocab_size, args.model_type)
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("# @package tokenizer\n" + yaml.safe_dump(tok.to_config()))
+    print(f"{out}: {args.model_type} tokenizer, {tok.vocab_size - 1} pieces (use tokenizer={out.stem} with --config-dir)")
+    return 0
 
 
 def cmd_tune_lm(args) -> int:

@@ -96,6 +96,9 @@ class _FlashlightDecoder(Decoder):
         if T == 0:
             return [Hypothesis(text="", score=0.0)]
         dec = self._get()
+        extra = len(self.options["tokens"]) - emissions.size(1)
+        if extra > 0:  # the silence token flashlight needs but the model never emits
+            emissions = torch.cat([emissions, emissions.new_full((T, extra), -1e4)], dim=1)
         hyps = dec(emissions.unsqueeze(0), torch.tensor([T], dtype=torch.int32))[0]
         out = []
         for h in hyps:

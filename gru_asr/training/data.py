@@ -7,6 +7,7 @@ import random
 import torch
 from torch.utils.data import DataLoader
 
+from gru_asr.data.augment import WaveformAugmentConfig, WaveformAugmenter
 from gru_asr.data.dataset import SpeechDataset, collate
 from gru_asr.data.manifest import read_manifest
 from gru_asr.data.sampler import DurationBatchSampler
@@ -22,7 +23,11 @@ def read_manifests(paths) -> list[dict]:
     return entries
 
 
-def build_dataset(model: CTCModel, entries: list[dict], data_cfg: dict, train: bool) -> SpeechDataset:
+def build_dataset(model: CTCModel, entries: list[dict], data_cfg: dict, train: bool, seed: int = 0) -> SpeechDataset:
+    augmenter = None
+    aug = data_cfg.get("waveform_augment") if train else None
+    if aug and (aug.get("speeds", [1.0]) != [1.0] or aug.get("gain_db") or aug.get("noise_prob")):
+        augmenter = WaveformAugmenter(WaveformAugmentConfig(**aug), model.sample_rate, seed)
     return SpeechDataset(
         entries,
         sample_rate=model.sample_rate,
@@ -31,6 +36,7 @@ def build_dataset(model: CTCModel, entries: list[dict], data_cfg: dict, train: b
         max_output_frames=model.max_output_frames,
         min_duration=float(data_cfg.get("min_duration", 0.0)) if train else 0.0,
         max_duration=float(data_cfg.get("max_duration", 1e9)) if train else 1e9,
+        augmenter=augmenter,
     )
 
 

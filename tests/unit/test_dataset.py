@@ -62,3 +62,17 @@ def test_collate_pads_and_keeps_lengths():
 def test_all_bad_batch_is_empty_not_an_error():
     b = collate([{"id": "x", "error": "file not found"}])
     assert b["size"] == 0 and b["skipped"] == [("x", "file not found")]
+
+
+def test_speed_perturbation_changes_length_and_noise_hits_the_snr(tmp_path):
+    from gru_asr.data.augment import WaveformAugmentConfig, WaveformAugmenter
+
+    aug = WaveformAugmenter(WaveformAugmentConfig(), 16000)
+    wav = torch.sin(torch.arange(16000) * 0.05) * 0.5
+    assert abs(aug.speed(wav, 1.1).numel() - 16000 / 1.1) < 2
+    assert abs(aug.speed(wav, 0.9).numel() - 16000 / 0.9) < 2
+    noise = torch.randn(4000)
+    mixed = aug.add_noise(wav, noise, snr_db=10.0)
+    added = mixed - wav
+    snr = 10 * torch.log10(wav.pow(2).mean() / added.pow(2).mean())
+    assert abs(float(snr) - 10.0) < 0.01

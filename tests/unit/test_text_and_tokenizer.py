@@ -47,3 +47,19 @@ def test_tokenizer_config_rebuilds_identically():
     tok = CharTokenizer(symbols=[" ", "a", "b"])
     again = build_tokenizer(tok.to_config())
     assert again.symbols == tok.symbols and again.encode("ab ba") == tok.encode("ab ba")
+
+
+@pytest.mark.parametrize("model_type", ["unigram", "bpe"])
+def test_sentencepiece_train_round_trip_and_rebuild(model_type):
+    from gru_asr.synth.text_generator import SentenceGenerator
+    from gru_asr.tokenizers import SentencePieceTokenizer
+
+    sents = SentenceGenerator(seed=0).sentences(500)
+    tok = SentencePieceTokenizer.train(sents, vocab_size=120, model_type=model_type)
+    text = "please call my mother tomorrow"
+    ids = tok.encode(text)
+    assert 0 not in ids and tok.decode(ids) == text
+    assert tok.word_boundary(ids[0])
+    again = build_tokenizer(tok.to_config())
+    assert again.encode(text) == ids and again.vocab_size == tok.vocab_size
+    assert tok.unknown_chars("caf\u00e9 9") == {"\u00e9", "9"}
