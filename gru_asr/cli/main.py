@@ -49,6 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("train", help="train a model (Hydra overrides; see `gru-asr train --help`)")
 
+    pr = sub.add_parser("prepare", help="corpus layout -> JSONL manifests")
+    pr.add_argument("corpus", choices=["an4", "librispeech", "commonvoice"])
+    pr.add_argument("--root", required=True, help="the corpus folder as it ships")
+    pr.add_argument("--out", required=True, help="folder for <split>.jsonl manifests")
+    pr.add_argument("--locale", help="commonvoice: locale folder (e.g. en)")
+    pr.set_defaults(func=cmd_prepare)
+
     e = sub.add_parser("evaluate", help="WER/CER of a model on a manifest")
     e.add_argument("--model", required=True, help="packaged model file")
     e.add_argument("manifest", help="JSONL manifest with audio, duration, text")
@@ -173,6 +180,23 @@ def cmd_synth(args) -> int:
     for split, st in summary["splits"].items():
         print(f"{split:5s}  {st['utterances']:6d} utterances  {st['hours']:.3f} h  -> {Path(args.out) / (split + '.jsonl')}")
     print(f"synthesized at {summary['realtime_factor']}x real time with {summary['workers']} workers")
+    return 0
+
+
+def cmd_prepare(args) -> int:
+    from gru_asr.corpora import PREPARERS
+    from gru_asr.data import read_manifest
+
+    kwargs = {"locale": args.locale} if args.corpus == "commonvoice" else {}
+    try:
+        manifests = PREPARERS[args.corpus](args.root, args.out, **kwargs)
+    except FileNotFoundError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for split, path in manifests.items():
+        entries = read_manifest(path)
+        hours = sum(e["duration"] for e in entries) / 3600
+        print(f"{split:16s} {len(entries):7d} utterances {hours:8.2f} h  -> {path}")
     return 0
 
 
