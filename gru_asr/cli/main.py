@@ -123,8 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     tl.set_defaults(func=cmd_tune_lm)
 
     pk = sub.add_parser("package", help="package training checkpoint(s) into one model file")
-    pk.add_argument("checkpoints", nargs="+", help="Lightning checkpoints; several are averaged")
+    pk.add_argument("checkpoints", nargs="+", help="Lightning checkpoints (several are averaged), or a checkpoints folder with --best")
     pk.add_argument("-o", "--output", required=True, help="model file to write")
+    pk.add_argument("--best", type=int, default=None, help="average the N checkpoints with the lowest dev WER in the given folder")
     pk.set_defaults(func=cmd_package)
 
     i = sub.add_parser("info", help="show what a packaged model contains")
@@ -368,6 +369,13 @@ def cmd_package(args) -> int:
     from gru_asr.packaging import PackageError, save_package
     from gru_asr.packaging.checkpoint import model_from_checkpoints
 
+    ckpts = list(args.checkpoints)
+    if args.best:
+        from gru_asr.packaging.checkpoint import best_checkpoints
+
+        ckpts = best_checkpoints(ckpts[0], args.best)
+        print("averaging: " + ", ".join(Path(c).name for c in ckpts))
+    args.checkpoints = ckpts
     try:
         model = model_from_checkpoints(args.checkpoints)
         path = save_package(model, args.output, extra={"checkpoints": [Path(c).name for c in args.checkpoints]})

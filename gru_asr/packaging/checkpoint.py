@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import torch
@@ -41,3 +42,16 @@ def model_from_checkpoints(paths: list[str | Path]) -> CTCModel:
     model = CTCModel(configs[0])
     model.load_state_dict(averaged, strict=True)
     return model.eval()
+
+
+def best_checkpoints(folder: str | Path, n: int) -> list[Path]:
+    """The ``n`` checkpoints with the lowest dev WER, read from the file names
+    that training writes (``epochNNN-wer0.1234.ckpt``)."""
+    scored = []
+    for p in Path(folder).glob("*.ckpt"):
+        m = re.search(r"wer([0-9]+(?:\.[0-9]+)?)", p.name)
+        if m:
+            scored.append((float(m.group(1)), p.name, p))
+    if not scored:
+        raise PackageError(f"{folder}: no checkpoints named with their WER")
+    return [p for _, _, p in sorted(scored)[:n]]

@@ -72,3 +72,36 @@ def test_plain_safetensors_without_header_is_refused(tmp_path):
     save_file({"w": torch.zeros(2)}, str(path))
     with pytest.raises(PackageError, match="no 'gru_asr.package' header"):
         load_package(path)
+
+
+def test_checkpoint_averaging_is_the_mean_of_the_weights(tmp_path):
+    from gru_asr.packaging.checkpoint import best_checkpoints, model_from_checkpoints
+
+    cfg = small_model_config()
+    states = []
+    for i, wer in enumerate([0.30, 0.10, 0.20]):
+        torch.manual_seed(i)
+        m = CTCModel(cfg)
+        states.append(m.state_dict())
+        ckpt = {"hyper_parameters": {"model_config": cfg, "optim_config": {}}, "state_dict": {f"model.{k}": v for k, v in m.state_dict().items()}}
+        torch.save(ckpt, tmp_path / f"epoch{i:03d}-wer{wer:.4f}.ckpt")
+    best = best_checkpoints(tmp_path, 2)
+    assert [p.name for p in best] == ["epoch001-wer0.1000.ckpt", "epoch002-wer0.2000.ckpt"]
+    avg = model_from_checkpoints(best)
+    key = "head.proj.weight"
+    torch.testing.assert_close(avg.state_dict()[key], (states[1][key] + states[2][key]) / 2)
+
+
+def test_checkpoint_with_pickled_code_is_refused(tmp_path):
+    from gru_asr.packaging.checkpoint import read_checkpoint
+
+    marker = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    torch.save({"state_dict": {}, "evil": Payload()}, tmp_path / "evil.ckpt")
+    with pytest.raises(PackageError, match="not a loadable training checkpoint"):
+        read_checkpoint(tmp_path / "evil.ckpt")
+    assert not marker.exists()
