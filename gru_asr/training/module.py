@@ -31,6 +31,11 @@ class CTCTrainingModule(L.LightningModule):
         self._val_counts = ErrorCounts()
         self._val_loss_sum = 0.0
         self._val_utts = 0
+        # Mid-epoch resume: the training sampler (set by train()), the batches
+        # consumed in the current epoch, and RNG states to restore on resume.
+        self.train_sampler = None
+        self._batches_in_epoch = 0
+        self._rng_to_restore = None
 
     def ctc_loss(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         log_probs, out_lens = self.model(batch["audio"], batch["audio_lens"])
@@ -66,6 +71,42 @@ class CTCTrainingModule(L.LightningModule):
             return loss
         self.log("train_loss", loss, prog_bar=True, batch_size=batch["size"])
         return loss
+
+    def on_train_epoch_start(self) -> None:
+        self._batches_in_epoch = 0
+
+    def on_train_batch_start(self, batch, batch_idx) -> None:
+        if self._rng_to_restore is not None:
+            # Restored here, after the resumed epoch's loader iterator was
+            # created (creating it draws from the RNG), so dropout, SpecAugment
+            # and dither continue exactly where the interrupted run stopped.
+            _set_rng_state(self._rng_to_restore)
+            self._rng_to_restore = None
+        self._batches_in_epoch += 1
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        state = {
+            "batches_in_epoch": self._batches_in_epoch,
+            "rng": _get_rng_state(),
+            "skipped": dict(self.skipped.skipped),
+            "nonfinite_loss_batches": self.nonfinite_loss_batches,
+            "nonfinite_grad_steps": self.nonfinite_grad_steps,
+        }
+        if self.train_sampler is not None:
+            state["sampler"] = self.train_sampler.state_dict(batches_consumed=self._batches_in_epoch)
+        checkpoint["gru_asr"] = state
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        state = checkpoint.get("gru_asr")
+        if not state:
+            return
+        self._batches_in_epoch = int(state.get("batches_in_epoch", 0))
+        self.skipped.skipped.update(state.get("skipped", {}))
+        self.nonfinite_loss_batches = int(state.get("nonfinite_loss_batches", 0))
+        self.nonfinite_grad_steps = int(state.get("nonfinite_grad_steps", 0))
+        if self.train_sampler is not None and "sampler" in state:
+            self.train_sampler.load_state_dict(state["sampler"])
+        self._rng_to_restore = state.get("rng")
 
     def on_train_batch_end(self, outputs, batch, batch_idx) -> None:
         if getattr(self, "_restore_buffers", False):
@@ -111,3 +152,30 @@ class CTCTrainingModule(L.LightningModule):
         if sched is None:
             return opt
         return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+
+
+def _get_rng_state() -> dict:
+    """Plain tensors and numbers only, so checkpoints load with weights_only=True."""
+    import random
+
+    import numpy as np
+
+    version, internal, gauss = random.getstate()
+    _, keys, pos, has_gauss, cached = np.random.get_state()
+    return {
+        "torch": torch.get_rng_state(),
+        "python": {"version": version, "internal": list(internal), "gauss": gauss},
+        "numpy": {"keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos), "has_gauss": int(has_gauss), "cached": float(cached)},
+    }
+
+
+def _set_rng_state(state: dict) -> None:
+    import random
+
+    import numpy as np
+
+    torch.set_rng_state(state["torch"])
+    py = state["python"]
+    random.setstate((py["version"], tuple(py["internal"]), py["gauss"]))
+    n = state["numpy"]
+    np.random.set_state(("MT19937", n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["cached"]))

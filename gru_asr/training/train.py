@@ -36,7 +36,7 @@ def model_config_from(cfg: DictConfig) -> dict[str, Any]:
     }
 
 
-def train(cfg: DictConfig) -> dict[str, Any]:
+def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, Any]:
     exp_dir = Path(cfg.exp_dir)
     exp_dir.mkdir(parents=True, exist_ok=True)
     (exp_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
@@ -56,6 +56,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     trainer_cfg = OmegaConf.to_container(cfg.trainer, resolve=True)
     ckpt_cfg = trainer_cfg.pop("checkpoint", {})
     early = trainer_cfg.pop("early_stopping", None)
+    every = ckpt_cfg.get("every_n_train_steps")
     callbacks = [
         ModelCheckpoint(
             dirpath=exp_dir / "checkpoints",
@@ -67,7 +68,11 @@ def train(cfg: DictConfig) -> dict[str, Any]:
             save_last=True,
         ),
         LearningRateMonitor(logging_interval="step"),
+        *(extra_callbacks or []),
     ]
+    if every:
+        # Mid-epoch checkpoints (preemption safety): refreshes last.ckpt every N steps.
+        callbacks.append(ModelCheckpoint(dirpath=exp_dir / "checkpoints", save_last=True, save_top_k=0, every_n_train_steps=int(every)))
     if early:
         callbacks.append(EarlyStopping(monitor="val_wer", mode="min", patience=int(early.get("patience", 5))))
     trainer = L.Trainer(
@@ -80,9 +85,14 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     world, rank = trainer.world_size, trainer.global_rank
     train_loader = build_loader(train_set, data_cfg, train=True, seed=int(cfg.seed), world_size=world, rank=rank)
     dev_loader = build_loader(dev_set, data_cfg, train=False, seed=int(cfg.seed), world_size=world, rank=rank)
+    module.train_sampler = train_loader.batch_sampler  # saved in checkpoints for mid-epoch resume
 
+    resume = cfg.get("resume_from")
+    if resume == "last":
+        last = exp_dir / "checkpoints" / "last.ckpt"
+        resume = str(last) if last.is_file() else None
     t0 = time.time()
-    trainer.fit(module, train_loader, dev_loader, ckpt_path=cfg.get("resume_from"))
+    trainer.fit(module, train_loader, dev_loader, ckpt_path=resume, weights_only=True)
     train_seconds = time.time() - t0
 
     result: dict[str, Any] = {"train_seconds": round(train_seconds, 1), "exp_dir": str(exp_dir)}
