@@ -69,14 +69,26 @@ class Model:
         audio: str | Path | Iterable[str | Path],
         batch_size: int = 16,
         max_batch_seconds: float = 600.0,
+        chunk_seconds: float = 60.0,
+        overlap_seconds: float = 4.0,
     ) -> list[TranscriptionResult]:
         """Transcribe files; results come back in input order. Files that cannot be
-        read get a result with ``error`` set instead of stopping the others."""
+        read get a result with ``error`` set instead of stopping the others.
+        Files longer than ``chunk_seconds`` are decoded in overlapping chunks
+        (memory bounded by the chunk, not the file)."""
+        from gru_asr.audio import audio_info
+        from gru_asr.inference.long_audio import stitch_text, transcribe_long
+
         paths = [audio] if isinstance(audio, (str, Path)) else list(audio)
         results = [TranscriptionResult(audio=str(p)) for p in paths]
         loaded: list[tuple[int, torch.Tensor]] = []
         for i, p in enumerate(paths):
             try:
+                if audio_info(p).duration > chunk_seconds:
+                    words, dur = transcribe_long(self, str(p), chunk_seconds, overlap_seconds)
+                    results[i].words, results[i].duration = words, round(dur, 3)
+                    results[i].text = stitch_text(words)
+                    continue
                 wav = load_audio(p, self.sample_rate)
                 results[i].duration = round(wav.numel() / self.sample_rate, 3)
                 loaded.append((i, wav))

@@ -1,0 +1,83 @@
+"""Long recordings in bounded memory: overlapping chunks stitched at word boundaries.
+
+The file is read chunk by chunk (soundfile seeks; nothing holds the whole
+recording). Each chunk of ``chunk`` seconds overlaps its neighbours by
+``overlap`` seconds; a word is kept from the chunk in which its midpoint lies
+in the chunk's own, non-shared part, so no word is dropped or duplicated at a
+seam and every timestamp is in file time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import torch
+
+from gru_asr.audio import audio_info, load_audio
+from gru_asr.decoders import WordTiming
+
+
+def chunk_spans(duration: float, chunk: float, overlap: float) -> list[tuple[float, float, float, float]]:
+    """``(read_start, read_end, keep_start, keep_end)`` per chunk, in seconds."""
+    if chunk <= 2 * overlap:
+        raise ValueError("chunk must be longer than twice the overlap")
+    step = chunk - overlap
+    spans, start = [], 0.0
+    while True:
+        end = min(start + chunk, duration)
+        keep_start = 0.0 if start == 0 else start + overlap / 2
+        last = end >= duration
+        keep_end = duration + 1.0 if last else end - overlap / 2
+        spans.append((start, end, keep_start, keep_end))
+        if last:
+            return spans
+        start += step
+
+
+def transcribe_long(model, path: str, chunk: float = 30.0, overlap: float = 4.0, batch_size: int = 4) -> tuple[list[WordTiming], float]:
+    """Words (file time) and the duration of a long file, decoded chunk by chunk."""
+    info = audio_info(path)
+    duration = info.duration
+    words: list[WordTiming] = []
+    spans = chunk_spans(duration, chunk, overlap)
+    for i in range(0, len(spans), batch_size):
+        group = spans[i : i + batch_size]
+        wavs = [load_audio(path, model.sample_rate, offset=s, duration=e - s) for s, e, _, _ in group]
+        for (s, _, ks, ke), nbest in zip(group, model.decode_waveforms(wavs, batch_size=batch_size)):
+            for w in nbest[0].words:
+                mid = s + (w.start + w.end) / 2
+                if ks <= mid < ke:
+                    words.append(replace(w, start=round(s + w.start, 3), end=round(s + w.end, 3)))
+        del wavs
+    return words, duration
+
+
+def stitch_text(words: list[WordTiming]) -> str:
+    return " ".join(w.word for w in words)
+
+
+def energy_segments(wav: torch.Tensor, sample_rate: int, min_pause: float = 0.3, threshold_db: float = -40.0,
+                    frame: float = 0.02) -> list[tuple[float, float]]:
+    """Speech regions between pauses of at least ``min_pause`` seconds whose
+    frame energy is ``threshold_db`` below the loudest frame."""
+    hop = int(frame * sample_rate)
+    if wav.numel() < hop:
+        return [(0.0, wav.numel() / sample_rate)]
+    frames = wav[: wav.numel() // hop * hop].view(-1, hop)
+    db = 10 * torch.log10(frames.pow(2).mean(1) + 1e-12)
+    voiced = db > db.max() + threshold_db
+    segs, start, silent = [], None, 0
+    need = max(1, int(min_pause / frame))
+    for i, v in enumerate(voiced.tolist()):
+        if v:
+            if start is None:
+                start = i
+            silent = 0
+        elif start is not None:
+            silent += 1
+            if silent >= need:
+                segs.append((start * frame, (i - silent + 1) * frame))
+                start, silent = None, 0
+    if start is not None:
+        segs.append((start * frame, len(voiced) * frame))
+    return segs
