@@ -46,7 +46,7 @@ class _FlashlightDecoder(Decoder):
         beam_size_token: int | None = None,
         beam_threshold: float = 25.0,
         nbest: int = 1,
-        num_workers: int = 1,
+        num_workers: int | None = None,
     ):
         super().__init__(tokenizer, frame_shift)
         for name, path in (("lm", lm), ("lexicon", lexicon)):
@@ -69,7 +69,9 @@ class _FlashlightDecoder(Decoder):
             # CTC prefix beam search) instead of keeping only the best path.
             log_add=True,
         )
-        self.num_workers = max(1, int(num_workers or 1))
+        # flashlight decodes one utterance at a time in one thread: spread a
+        # batch over processes, by default one per core.
+        self.num_workers = max(1, int(num_workers if num_workers is not None else min(os.cpu_count() or 1, 8)))
         self._decoder = None
         self._pool = None
 
@@ -143,7 +145,7 @@ def _decode_in_worker(emissions: torch.Tensor) -> list[Hypothesis]:
 class BeamDecoder(_FlashlightDecoder):
     """CTC prefix beam search without a language model."""
 
-    def __init__(self, tokenizer, frame_shift: float, beam_size: int = 20, beam_threshold: float = 25.0, nbest: int = 1, num_workers: int = 1):
+    def __init__(self, tokenizer, frame_shift: float, beam_size: int = 20, beam_threshold: float = 25.0, nbest: int = 1, num_workers: int | None = None):
         super().__init__(tokenizer, frame_shift, beam_size=beam_size, beam_threshold=beam_threshold, nbest=nbest, num_workers=num_workers)
 
 
@@ -164,14 +166,10 @@ class KenLMBeamDecoder(_FlashlightDecoder):
         beam_size_token: int | None = None,
         beam_threshold: float = 25.0,
         nbest: int = 1,
-        num_workers: int = 1,
+        num_workers: int | None = None,
     ):
         if lm is None:
             raise ValueError("beam_lm needs an lm (ARPA or KenLM binary file); use 'beam' to decode without one")
         super().__init__(tokenizer, frame_shift, lm=lm, lexicon=lexicon, lm_weight=lm_weight, word_score=word_score,
                          unk_score=unk_score, beam_size=beam_size, beam_size_token=beam_size_token,
                          beam_threshold=beam_threshold, nbest=nbest, num_workers=num_workers)
-
-
-def default_workers() -> int:
-    return max(1, (os.cpu_count() or 1))

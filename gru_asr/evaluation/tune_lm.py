@@ -55,8 +55,12 @@ def grid_search(
     lm_weights: list[float],
     word_scores: list[float],
     beam_size: int = 50,
-    num_workers: int = 1,
+    num_workers: int | None = None,
 ) -> list[TuneResult]:
+    lengths = torch.tensor([e.size(0) for e in emissions])
+    padded = torch.zeros(len(emissions), int(lengths.max()), emissions[0].size(1))
+    for i, e in enumerate(emissions):
+        padded[i, : e.size(0)] = e
     results = []
     for w, ws in itertools.product(lm_weights, word_scores):
         dec = build_decoder(
@@ -65,9 +69,7 @@ def grid_search(
             model.model.tokenizer,
             model.model.frame_shift,
         )
-        hyps = []
-        for lp in emissions:
-            hyps.append(dec.decode(lp.unsqueeze(0), torch.tensor([lp.size(0)]))[0][0].text)
+        hyps = [nbest[0].text for nbest in dec.decode(padded, lengths)]  # spread over cores
         dec.close()
         c = count_errors(refs, hyps)
         results.append(TuneResult(w, ws, c.wer, c.cer))

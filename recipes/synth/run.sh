@@ -40,7 +40,7 @@ log() { echo "[$(date +%H:%M:%S)] $*"; }
 run_stage() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }
 model="$exp/model.safetensors"
 # LM decoding settings, tuned on the dev split (see RESULTS.md).
-lm_weight=${LM_WEIGHT:-1.0}
+lm_weight=${LM_WEIGHT:-2.0}
 word_score=${WORD_SCORE:-0.0}
 
 if run_stage 0; then

@@ -1,0 +1,82 @@
+"""Data loader throughput next to training consumption, measured in one run.
+
+(a) audio-seconds per second the loader delivers (decoding, waveform
+augmentation, collation, then log-mel features and SpecAugment), and
+(b) audio-seconds per second the default model trains at on the same batches.
+Target (issue 3): (a) >= 10 x (b), so the data layer never starves training.
+Usage: .venv/bin/python tools/bench/dataloader.py [--full]
+Last line: `loader_vs_training: R` (a/b).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--full", action="store_true")
+    ap.add_argument("--workers", type=int, default=1)
+    args = ap.parse_args()
+
+    from gru_asr.synth.corpus import SynthConfig, build_corpus
+    from gru_asr.training.data import build_dataset, build_loader, read_manifests
+    from gru_asr.training.module import CTCTrainingModule
+    from gru_asr.training.train import model_config_from
+
+    tmp = Path(tempfile.mkdtemp())
+    build_corpus(tmp, SynthConfig(hours=0.2 if args.full else 0.05, seed=0))
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        cfg = compose("train", overrides=[f"data.num_workers={args.workers}", "data.waveform_augment.speeds=[0.9,1.0,1.1]"])
+    data_cfg = OmegaConf.to_container(cfg.data, resolve=True)
+    module = CTCTrainingModule(model_config_from(cfg), {"name": "adamw", "lr": 1e-3})
+    model = module.model
+    dataset = build_dataset(model, read_manifests(str(tmp / "train.jsonl")), data_cfg, train=True)
+
+    loader_rates = []
+    for epoch in range(3):
+        loader = build_loader(dataset, data_cfg, train=True, seed=epoch)
+        t0, secs = time.perf_counter(), 0.0
+        model.train()
+        for b in loader:
+            if not b["size"]:
+                continue
+            with torch.no_grad():
+                feats, lens = model.frontend(b["audio"], b["audio_lens"])
+                for aug in model.augment:
+                    feats = aug(feats, lens)
+            secs += float(b["audio_lens"].sum()) / model.sample_rate
+        loader_rates.append(secs / (time.perf_counter() - t0))
+
+    batches = [b for b in build_loader(dataset, {**data_cfg, "num_workers": 0}, train=True, seed=0) if b["size"]][:8]
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    train_rates = []
+    for _ in range(2):
+        t0, secs = time.perf_counter(), 0.0
+        for b in batches:
+            lp, ol = model(b["audio"], b["audio_lens"])
+            loss = F.ctc_loss(lp.transpose(0, 1), b["tokens"], ol, b["token_lens"], zero_infinity=True, reduction="sum") / b["size"]
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            secs += float(b["audio_lens"].sum()) / model.sample_rate
+        train_rates.append(secs / (time.perf_counter() - t0))
+    a, b = statistics.median(loader_rates), statistics.median(train_rates)
+    print(f"loader (decode + speed perturb + collate + log-mel + SpecAugment, {args.workers} worker): {a:.1f} audio-s/s")
+    print(f"training (default model bigru_small, {torch.get_num_threads()} threads): {b:.1f} audio-s/s")
+    print(f"loader_vs_training: {a / b:.1f}")
+
+
+if __name__ == "__main__":
+    main()
