@@ -69,7 +69,7 @@ class CTCTrainingModule(L.LightningModule):
             self.nonfinite_loss_batches += 1
             self.log("nonfinite_loss_batches", float(self.nonfinite_loss_batches), batch_size=batch["size"])
             return loss
-        self.log("train_loss", loss, prog_bar=True, batch_size=batch["size"])
+        self.log("train_loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=batch["size"])
         return loss
 
     def on_train_epoch_start(self) -> None:

@@ -87,7 +87,7 @@ if run_stage 4; then
   else
     log "stage 4: tuning lm_weight / word_score on dev"
     gru-asr tune-lm --model "$model" "$data/dev.jsonl" --lm "$exp/lm/lm.arpa" --lexicon "$exp/lm/lexicon.txt" \
-      --lm-weights "${LM_WEIGHTS:-0.25,0.5,1.0,1.5,2.0}" --word-scores "${WORD_SCORES:--1.0,0.0,1.0,2.0}" \
+      --lm-weights="${LM_WEIGHTS:-0.25,0.5,1.0,1.5,2.0}" --word-scores="${WORD_SCORES:--1.0,0.0,1.0,2.0}" \
       --write "$exp/lm/decoder.yaml" 2>/dev/null
   fi
 fi

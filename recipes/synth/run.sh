@@ -4,15 +4,16 @@
 #   0  synthesize the corpus (espeak-ng voices) + LM text        -> $data
 #   1  train the BiGRU-CTC model, package the best checkpoint    -> $exp/model.safetensors
 #   2  build a 4-gram LM and a lexicon (no dev/test sentences)   -> $exp/lm/
-#   3  evaluate on the test split (unseen voices and sentences), greedy and beam_lm
-#   4  transcribe one test file
+#   3  tune the LM weight and word score on dev                 -> $exp/lm/decoder.yaml
+#   4  evaluate on the test split (unseen voices and sentences), greedy and beam_lm
+#   5  transcribe one test file
 # Usage: bash recipes/synth/run.sh [--stage N] [--stop-stage M] [--hours H] [--data DIR] [--exp DIR]
 #                                  [--experiment NAME] [-- HYDRA_OVERRIDES...]
 # A finished stage is not redone: delete its output to redo it.
 set -euo pipefail
 
 stage=0
-stop_stage=4
+stop_stage=5
 hours=1.5
 seed=0
 lm_sentences=100000
@@ -39,9 +40,7 @@ recipe_dir=$(cd "$(dirname "$0")" && pwd)
 log() { echo "[$(date +%H:%M:%S)] $*"; }
 run_stage() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }
 model="$exp/model.safetensors"
-# LM decoding settings, tuned on the dev split (see RESULTS.md).
-lm_weight=${LM_WEIGHT:-2.0}
-word_score=${WORD_SCORE:-0.0}
+decoder="$exp/lm/decoder.yaml"
 
 if run_stage 0; then
   if [ -f "$data/corpus.json" ]; then
@@ -75,11 +74,21 @@ if run_stage 2; then
 fi
 
 if run_stage 3; then
-  log "stage 3: evaluating on the test split (voices and sentences never seen in training)"
+  if [ -f "$decoder" ]; then
+    log "stage 3: $decoder exists, skipping"
+  else
+    log "stage 3: tuning lm_weight / word_score on dev"
+    gru-asr tune-lm --model "$model" "$data/dev.jsonl" --lm "$exp/lm/lm.arpa" --lexicon "$exp/lm/lexicon.txt" \
+      --lm-weights=0.75,1.0,1.25,1.5,2.0 --word-scores=-1,0,1 --write "$decoder" 2>/dev/null > "$exp/lm/tune.txt"
+    head -n 4 "$exp/lm/tune.txt"
+  fi
+fi
+
+if run_stage 4; then
+  log "stage 4: evaluating on the test split (voices and sentences never seen in training)"
   gru-asr evaluate --model "$model" "$data/test.jsonl" --out-dir "$exp/eval_test_greedy" --json > "$exp/eval_test_greedy.json"
   gru-asr evaluate --model "$model" "$data/test.jsonl" --out-dir "$exp/eval_test_beam_lm" --json \
-    --decoder beam_lm --lm "$exp/lm/lm.arpa" --lexicon "$exp/lm/lexicon.txt" \
-    --lm-weight "$lm_weight" --word-score "$word_score" 2>/dev/null > "$exp/eval_test_beam_lm.json"
+    --decoder "$decoder" 2>/dev/null > "$exp/eval_test_beam_lm.json"
   python3 - "$exp" <<'PY'
 import json, sys
 exp = sys.argv[1]
@@ -90,15 +99,14 @@ for name in ("greedy", "beam_lm"):
 PY
 fi
 
-if run_stage 4; then
+if run_stage 5; then
   first=$(head -n 1 "$data/test.jsonl")
   wav=$(python3 -c 'import json,sys,os; e=json.loads(sys.argv[1]); print(os.path.join(sys.argv[2], e["audio"]))' "$first" "$data")
   ref=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["text"])' "$first")
-  log "stage 4: transcribing $wav"
+  log "stage 5: transcribing $wav"
   echo "reference : $ref"
   echo "greedy    : $(gru-asr transcribe --model "$model" "$wav")"
-  echo "beam_lm   : $(gru-asr transcribe --model "$model" "$wav" --decoder beam_lm --lm "$exp/lm/lm.arpa" \
-      --lexicon "$exp/lm/lexicon.txt" --lm-weight "$lm_weight" --word-score "$word_score" 2>/dev/null)"
+  echo "beam_lm   : $(gru-asr transcribe --model "$model" "$wav" --decoder "$decoder" 2>/dev/null)"
   echo
   echo "packaged model: $model"
   [ -f "$exp/train_wall_seconds" ] && echo "training wall time: $(cat "$exp/train_wall_seconds") s"

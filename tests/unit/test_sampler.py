@@ -73,3 +73,10 @@ def test_resume_mid_epoch_gives_identical_remaining_batches():
     resumed.set_epoch(3)
     ref.set_epoch(3)
     assert list(resumed) == list(ref)
+
+
+def test_tiny_eval_set_is_padded_so_every_rank_gets_a_batch():
+    ranks = [DurationBatchSampler([2.0], 10.0, shuffle=False, world_size=2, rank=r) for r in range(2)]
+    assert [list(s) for s in ranks] == [[[0]], [[0]]]
+    with pytest.raises(ValueError, match="cannot make equally many batches"):
+        list(DurationBatchSampler([2.0], 10.0, shuffle=True, world_size=2, rank=0))
