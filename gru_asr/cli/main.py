@@ -132,8 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("model")
     i.set_defaults(func=cmd_info)
 
-    pl = sub.add_parser("plugins", help="list registered components")
-    pl.add_argument("action", choices=["list"], nargs="?", default="list")
+    pl = sub.add_parser("plugins", help="list registered components, or print the config reference")
+    pl.add_argument("action", choices=["list", "reference"], nargs="?", default="list")
+    pl.add_argument("-v", "--verbose", action="store_true", help="list: show each component's config fields")
     pl.set_defaults(func=cmd_plugins)
     return p
 
@@ -400,13 +401,20 @@ def cmd_info(args) -> int:
 
 def cmd_plugins(args) -> int:
     from gru_asr.registry import get_registry, kinds
+    from gru_asr.schemas import describe_fields, reference_markdown
 
+    if args.action == "reference":
+        print(reference_markdown())
+        return 0
     for kind in kinds():
         reg = get_registry(kind)
         print(f"{kind}:")
         for name in reg.names():
             info = reg.info(name)
             print(f"  {name:<14} {info.distribution} {info.version}  {info.describe()}")
+            if args.verbose:
+                for field, ftype, default in describe_fields(info.cls):
+                    print(f"      {field:<18} {ftype:<16} {default}")
     return 0
 
 

@@ -31,14 +31,21 @@ def train_main(argv: list[str]) -> int:
             raise SystemExit("--plugin needs a module name")
         import_local_plugin(argv[i + 1])
         del argv[i : i + 2]
+    from gru_asr.schemas import register_schemas
+
+    register_schemas()  # typed schemas of every registered component in Hydra's ConfigStore
     dirs = plugin_config_dirs()
     if dirs and not any(a.startswith("hydra.searchpath") for a in argv):
         argv.append("hydra.searchpath=[" + ",".join(f"file://{d}" for d in dirs) + "]")
 
     def _run(cfg: DictConfig) -> None:
+        from gru_asr.schemas import ConfigError
         from gru_asr.training.train import train
 
-        train(cfg)
+        try:
+            train(cfg)
+        except ConfigError as err:
+            raise SystemExit(f"config error: {err}") from None
 
     sys.argv = ["gru-asr train", *argv]
     hydra.main(config_path=str(config_dir()), config_name="train", version_base="1.3")(_run)()

@@ -23,16 +23,21 @@ log = logging.getLogger(__name__)
 
 def model_config_from(cfg: DictConfig) -> dict[str, Any]:
     """The part of the training config that defines the model (stored in packages)."""
+    from gru_asr.schemas import validate
+
     c = OmegaConf.to_container(cfg, resolve=True)
+    # Each component's fields are checked against its typed schema (unknown
+    # fields and wrong types fail here, naming the field) and defaults filled in,
+    # so the stored config is complete.
     return {
         "sample_rate": c["sample_rate"],
         "text": c.get("text", {}),
-        "tokenizer": c["tokenizer"],
-        "frontend": c["frontend"],
-        "augment": c.get("augment") or [],
-        "encoder": c["encoder"],
-        "head": c.get("head", {"name": "ctc"}),
-        "decoder": c.get("decoder", {"name": "greedy"}),
+        "tokenizer": validate("tokenizer", c["tokenizer"]),
+        "frontend": validate("frontend", c["frontend"]),
+        "augment": [validate("augmentation", a) for a in c.get("augment") or []],
+        "encoder": validate("encoder", c["encoder"]),
+        "head": validate("head", c.get("head", {"name": "ctc"})),
+        "decoder": validate("decoder", c.get("decoder", {"name": "greedy"})),
     }
 
 
