@@ -1,0 +1,128 @@
+"""Map-style dataset of (waveform, label ids) that never crashes on bad data.
+
+Transcripts that are empty or that the tokenizer cannot encode are dropped when
+the dataset is built (cheap, text only); audio that turns out unreadable, or
+too short for its transcript under CTC, is reported per item and skipped by the
+collate function. Both are counted and reported by id.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import torch
+from torch.utils.data import Dataset
+
+from gru_asr.audio import AudioError, load_audio
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SkipReport:
+    """Utterances left out, by id, with the reason."""
+
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def add(self, utt_id: str, reason: str) -> None:
+        self.skipped[utt_id] = reason
+
+    def __len__(self) -> int:
+        return len(self.skipped)
+
+    def summary(self, limit: int = 10) -> str:
+        if not self.skipped:
+            return "no utterances skipped"
+        items = list(self.skipped.items())
+        lines = [f"{len(items)} utterance(s) skipped:"]
+        lines += [f"  {k}: {v}" for k, v in items[:limit]]
+        if len(items) > limit:
+            lines.append(f"  ... and {len(items) - limit} more")
+        return "\n".join(lines)
+
+
+class SpeechDataset(Dataset):
+    def __init__(
+        self,
+        entries: list[dict[str, Any]],
+        sample_rate: int,
+        normalizer: Callable[[str], str],
+        tokenizer,
+        max_output_frames: Callable[[int], int] | None = None,
+        min_duration: float = 0.0,
+        max_duration: float = float("inf"),
+        augmenter: Callable | None = None,
+    ):
+        self.sample_rate = sample_rate
+        self.augmenter = augmenter
+        self.tokenizer = tokenizer
+        self.max_output_frames = max_output_frames
+        self.report = SkipReport()
+        self.entries = []
+        for e in entries:
+            text = normalizer(e.get("text", ""))
+            reason = None
+            if not text:
+                reason = "empty transcript"
+            elif bad := tokenizer.unknown_chars(text):
+                reason = f"characters not in the tokenizer: {''.join(sorted(bad))!r}"
+            elif not (min_duration <= e["duration"] <= max_duration):
+                reason = f"duration {e['duration']:.2f}s outside [{min_duration}, {max_duration}]"
+            if reason:
+                self.report.add(e["id"], reason)
+                continue
+            self.entries.append({**e, "text": text})
+        if len(self.report):
+            log.warning("%s", self.report.summary())
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @property
+    def durations(self) -> list[float]:
+        return [e["duration"] for e in self.entries]
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        e = self.entries[index]
+        try:
+            dur = e["duration"] if e.get("offset") else None
+            wav = load_audio(e["audio"], self.sample_rate, offset=e.get("offset", 0.0), duration=dur)
+        except AudioError as err:
+            return {"id": e["id"], "error": err.reason}
+        if self.augmenter is not None:
+            wav = self.augmenter(wav)
+        tokens = self.tokenizer.encode(e["text"])
+        if self.max_output_frames is not None:
+            # CTC needs a frame per label plus a blank between repeated labels.
+            need = len(tokens) + sum(a == b for a, b in zip(tokens, tokens[1:]))
+            have = self.max_output_frames(wav.numel())
+            if need > have:
+                return {"id": e["id"], "error": f"too short for its transcript ({need} labels > {have} frames)"}
+        return {"id": e["id"], "audio": wav, "tokens": torch.tensor(tokens, dtype=torch.long), "text": e["text"]}
+
+
+def collate(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Pad a list of dataset items; items with an ``error`` are listed in ``skipped``."""
+    good = [it for it in items if "error" not in it]
+    skipped = [(it["id"], it["error"]) for it in items if "error" in it]
+    if not good:
+        return {"ids": [], "skipped": skipped, "size": 0}
+    wav_lens = torch.tensor([it["audio"].numel() for it in good])
+    tok_lens = torch.tensor([it["tokens"].numel() for it in good])
+    wavs = torch.zeros(len(good), int(wav_lens.max()))
+    tokens = torch.zeros(len(good), int(tok_lens.max()), dtype=torch.long)
+    for i, it in enumerate(good):
+        wavs[i, : wav_lens[i]] = it["audio"]
+        tokens[i, : tok_lens[i]] = it["tokens"]
+    return {
+        "ids": [it["id"] for it in good],
+        "texts": [it["text"] for it in good],
+        "audio": wavs,
+        "audio_lens": wav_lens,
+        "tokens": tokens,
+        "token_lens": tok_lens,
+        "skipped": skipped,
+        "size": len(good),
+    }
