@@ -5,4 +5,5 @@ import gru_asr.decoders  # noqa: F401
 import gru_asr.encoders  # noqa: F401
 import gru_asr.frontends  # noqa: F401
 import gru_asr.heads  # noqa: F401
+import gru_asr.lm.base  # noqa: F401
 import gru_asr.tokenizers  # noqa: F401

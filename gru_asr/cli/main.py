@@ -82,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("text", nargs="+", help="text files, or JSONL manifests (their 'text' fields)")
     b.add_argument("-o", "--output", required=True, help="ARPA file to write")
     b.add_argument("--order", type=int, default=3, choices=[1, 2, 3, 4, 5, 6])
+    b.add_argument("--type", default="ngram", help="registered LM builder (default: ngram)")
     b.add_argument("--model", help="normalize text with this model's normalizer and write a lexicon for its tokenizer")
     b.add_argument("--lexicon", help="lexicon file to write (needs --model)")
     b.add_argument("--exclude", nargs="*", default=[], help="files whose sentences must not enter the LM (e.g. dev/test)")
@@ -256,8 +257,8 @@ def _read_sentences(path: str) -> list[str]:
 
 
 def cmd_lm_build(args) -> int:
-    from gru_asr.lm import build_arpa
     from gru_asr.lm.lexicon import arpa_vocabulary, build_lexicon
+    from gru_asr.registry import get_registry
     from gru_asr.text import TextNormalizer
 
     model = None
@@ -269,7 +270,8 @@ def cmd_lm_build(args) -> int:
     excluded = {norm(s) for p in args.exclude for s in _read_sentences(p)}
     sentences = [norm(s) for p in args.text for s in _read_sentences(p)]
     kept = [s for s in sentences if s and s not in excluded]
-    path = build_arpa(kept, args.output, order=args.order)
+    builder = get_registry("lm").build(args.type, **({"order": args.order} if args.type == "ngram" else {}))
+    path = builder.build(kept, args.output)
     print(f"{args.output}: order {args.order}, {len(kept)} sentences ({len(sentences) - len(kept)} excluded or empty)")
     if args.lexicon:
         if model is None:

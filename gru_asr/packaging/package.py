@@ -123,12 +123,27 @@ def _check_components(path, components: dict[str, dict]) -> None:
             registry = get_registry(comp["kind"])
         except (RegistryError, KeyError):
             raise PackageError(f"{path}: unknown component kind in package: {comp!r}") from None
+        dist, ver = comp.get("distribution", "?"), comp.get("version", "?")
         if comp["name"] not in registry:
-            dist, ver = comp.get("distribution", "?"), comp.get("version", "?")
             raise PackageError(
                 f"{path}: this model needs the {comp['kind']} {comp['name']!r}, provided by the "
                 f"plugin package '{dist}' (version {ver}); install it (pip install '{dist}>={ver}') and retry"
             )
+        installed = registry.info(comp["name"])
+        if installed.distribution == dist and _older(installed.version, ver):
+            raise PackageError(
+                f"{path}: this model was made with {dist} {ver}, but {installed.version} is installed; "
+                f"upgrade it (pip install '{dist}>={ver}') and retry"
+            )
+
+
+def _older(installed: str, required: str) -> bool:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(installed) < Version(required)
+    except InvalidVersion:
+        return False
 
 
 def _digest(meta: dict[str, str], tensors: dict[str, torch.Tensor]) -> str:

@@ -105,3 +105,19 @@ def test_checkpoint_with_pickled_code_is_refused(tmp_path):
     with pytest.raises(PackageError, match="not a loadable training checkpoint"):
         read_checkpoint(tmp_path / "evil.ckpt")
     assert not marker.exists()
+
+
+def test_package_from_a_newer_plugin_version_asks_for_an_upgrade(model, tmp_path):
+    from gru_asr import __version__
+
+    path = save_package(model, tmp_path / "m.safetensors")
+    from safetensors import safe_open
+
+    with safe_open(str(path), "pt") as f:
+        meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
+    comps = json.loads(meta["components"])
+    comps["encoder"]["version"] = "99.0.0"
+    meta["components"] = json.dumps(comps)
+    save_file(tensors, str(path), metadata=meta)
+    with pytest.raises(PackageError, match=f"made with gru_asr 99.0.0, but {__version__} is installed"):
+        load_package(path, verify=False)
