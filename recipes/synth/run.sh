@@ -79,7 +79,7 @@ if run_stage 3; then
   else
     log "stage 3: tuning lm_weight / word_score on dev"
     gru-asr tune-lm --model "$model" "$data/dev.jsonl" --lm "$exp/lm/lm.arpa" --lexicon "$exp/lm/lexicon.txt" \
-      --lm-weights=0.75,1.0,1.25,1.5,2.0 --word-scores=-1,0,1 --write "$decoder" 2>/dev/null > "$exp/lm/tune.txt"
+      --lm-weights=1.0,1.5,2.0,2.5,3.0 --word-scores=-1,0,1,2 --beam-size 200 --write "$decoder" 2>/dev/null > "$exp/lm/tune.txt"
     head -n 4 "$exp/lm/tune.txt"
   fi
 fi
