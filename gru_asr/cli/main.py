@@ -16,6 +16,18 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] != "train":
+        # --plugin MODULE (any command): import a local module that registers
+        # components, e.g. to transcribe with a model that uses an unpackaged encoder.
+        from gru_asr.registry import import_local_plugin
+
+        while "--plugin" in argv:
+            i = argv.index("--plugin")
+            if i + 1 >= len(argv):
+                print("error: --plugin needs a module name", file=sys.stderr)
+                return 2
+            import_local_plugin(argv[i + 1])
+            del argv[i : i + 2]
     if argv and argv[0] == "train":
         from gru_asr.cli.train import train_main
 

@@ -36,3 +36,15 @@ def test_unknown_name_lists_the_known_ones():
 def test_bad_arguments_name_the_component():
     with pytest.raises(RegistryError, match="bad config for encoder 'bigru'"):
         get_registry("encoder").build("bigru", input_dim=40, hidden_sise=10)
+
+
+def test_plugin_flag_imports_a_local_module_for_any_command(tmp_path, monkeypatch, capsys):
+    (tmp_path / "my_local_plugin_mod.py").write_text(
+        "from gru_asr.heads import CTCHead\nfrom gru_asr.registry import register\n\n"
+        "@register('head', 'local_ctc_head')\nclass LocalHead(CTCHead):\n    '''A local head.'''\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from gru_asr.cli.main import main
+
+    assert main(["plugins", "list", "--plugin", "my_local_plugin_mod"]) == 0
+    assert "local_ctc_head" in capsys.readouterr().out
