@@ -24,13 +24,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class _Timer(L.Callback):
+    """Wall time of the training epoch: steps *and* data loading between them."""
+
     def __init__(self):
         self.times = []
 
-    def on_train_batch_start(self, trainer, module, batch, idx):
+    def on_train_epoch_start(self, trainer, module):
         self.t0 = time.perf_counter()
 
-    def on_train_batch_end(self, trainer, module, outputs, batch, idx):
+    def on_train_epoch_end(self, trainer, module):
         self.times.append(time.perf_counter() - self.t0)
 
 
@@ -41,6 +43,7 @@ def main() -> None:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--precision", default="32-true")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--workers", type=int, default=0, help="loader worker processes (the default config uses 0 on CPU)")
     args = ap.parse_args()
 
     from gru_asr.synth.corpus import SynthConfig, build_corpus
@@ -52,7 +55,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     build_corpus(tmp, SynthConfig(hours=0.15 if args.full else 0.04, seed=0))
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        cfg = compose("train", overrides=[f"encoder={args.encoder}", "augment=none", "data.num_workers=1", "data.batch_seconds=60"])
+        cfg = compose("train", overrides=[f"encoder={args.encoder}", "augment=none", f"data.num_workers={args.workers}", "data.batch_seconds=60"])
     from omegaconf import OmegaConf
 
     data_cfg = OmegaConf.to_container(cfg.data, resolve=True)
