@@ -65,7 +65,7 @@ def schema_for(cls: type) -> type:
 
 
 class ConfigError(ValueError):
-    pass
+    """A component config has an unknown field or a value of the wrong type."""
 
 
 def validate(kind: str, config: dict) -> dict:

@@ -71,11 +71,8 @@ class CTCModel(nn.Module):
 
 def _plain(config: Any) -> Any:
     """OmegaConf containers -> plain dicts/lists, so the config is JSON-ready."""
-    try:
-        from omegaconf import DictConfig, ListConfig, OmegaConf
+    from omegaconf import DictConfig, ListConfig, OmegaConf
 
-        if isinstance(config, (DictConfig, ListConfig)):
-            return OmegaConf.to_container(config, resolve=True)
-    except ImportError:  # pragma: no cover
-        pass
+    if isinstance(config, (DictConfig, ListConfig)):
+        return OmegaConf.to_container(config, resolve=True)
     return config

@@ -10,6 +10,7 @@ are looked up by registered name in the registries of what the user installed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -170,8 +171,6 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):  # the temporary file may not exist yet
             os.unlink(tmp)
-        except OSError:
-            pass
         raise

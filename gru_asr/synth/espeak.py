@@ -19,7 +19,7 @@ _CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctype
 
 
 class SynthesisError(Exception):
-    pass
+    """espeak-ng could not initialize, lacks a voice, or produced no audio."""
 
 
 class EspeakSynthesizer:
