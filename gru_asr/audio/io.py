@@ -7,6 +7,7 @@ names the file, so callers can skip a bad utterance and report it by name.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -42,6 +43,7 @@ def audio_info(path: str | Path) -> AudioInfo:
         info = sf.info(str(path))
     except Exception as err:  # noqa: BLE001 - libsndfile raises several types
         raise AudioError(path, f"not a readable audio file ({_short(err)})") from None
+    _check_not_truncated(path, info.extra_info)
     frames = info.frames
     if frames <= 0 or frames > 1 << 40:
         # Some decoders (mp3) report unknown length; count by decoding.
@@ -71,34 +73,82 @@ def load_audio(
         raise AudioError(path, "contains NaN or infinite samples")
     wav = torch.from_numpy(np.ascontiguousarray(data, dtype=np.float32))
     if sr != sample_rate:
-        wav = resample(wav, sr, sample_rate)
+        wav = resample(wav, _tractable_rate(path, sr, sample_rate), sample_rate)
     return wav
 
 
+# Exact sinc resampling from rate a to rate b builds a kernel of about
+# (b/g) x (a/g) taps (g = gcd): 441 x 160 for 44.1 -> 16 kHz, but 44101 x 16000
+# (2.8 GB) for a file that claims 44101 Hz. Rates that odd do not occur in real
+# recordings; they are snapped to the nearest multiple of 50 Hz (under 0.1 %
+# pitch error above 25 kHz) rather than exhausting memory.
+_MAX_KERNEL = 5_000_000
+_RATE_RANGE = (1000, 1_000_000)
+
+
+def _tractable_rate(path: Path, sr: int, target: int) -> int:
+    def kernel(a: int) -> int:
+        g = math.gcd(a, target)
+        return (a // g) * (target // g)
+
+    if kernel(sr) <= _MAX_KERNEL:
+        return sr
+    snapped = max(50, int(round(sr / 50)) * 50)
+    if kernel(snapped) <= _MAX_KERNEL:
+        return snapped
+    raise AudioError(path, f"sample rate {sr} Hz cannot be resampled to {target} Hz")
+
+
 def resample(wav: torch.Tensor, orig_sr: int, new_sr: int) -> torch.Tensor:
+    """Band-limited sinc resampling, identical to ``torchaudio.functional.resample``.
+
+    The functional form recomputes its sinc kernel on every call, which costs
+    more than the convolution itself for 22.05/44.1 kHz sources; the kernel
+    only depends on the two rates and the dtype, so it is built once per
+    combination and reused.
+    """
     if orig_sr == new_sr:
         return wav
-    import torchaudio.functional as AF
-
     g = math.gcd(orig_sr, new_sr)
-    return AF.resample(wav, orig_sr // g, new_sr // g)
+    if wav.device.type != "cpu":
+        import torchaudio.functional as AF
+
+        return AF.resample(wav, orig_sr // g, new_sr // g)
+    return cached_resampler(orig_sr // g, new_sr // g, wav.dtype)(wav)
+
+
+@lru_cache(maxsize=32)
+def cached_resampler(orig_sr: int, new_sr: int, dtype: torch.dtype = torch.float32) -> torch.nn.Module:
+    """A ``torchaudio.transforms.Resample`` whose kernel is computed in ``dtype``,
+    as the functional form computes it for a waveform of that dtype (the
+    transform's default, a float64 kernel rounded to float32, differs in the last bit)."""
+    import torchaudio
+
+    return torchaudio.transforms.Resample(orig_sr, new_sr, dtype=dtype)
 
 
 def _check_path(path: str | Path) -> Path:
-    p = Path(path)
-    if not p.exists():
-        raise AudioError(p, "file not found")
-    if p.is_dir():
-        raise AudioError(p, "is a directory, not an audio file")
-    if p.stat().st_size == 0:
-        raise AudioError(p, "file is empty (0 bytes)")
+    try:
+        p = Path(path)
+        if not p.exists():
+            raise AudioError(p, "file not found")
+        if p.is_dir():
+            raise AudioError(p, "is a directory, not an audio file")
+        if p.stat().st_size == 0:
+            raise AudioError(p, "file is empty (0 bytes)")
+    except (TypeError, ValueError, OSError) as err:
+        # a NUL byte or a non-string path from a manifest; permission denied
+        raise AudioError(str(path)[:200], f"not a usable path ({_short(err)})") from None
     return p
 
 
 def _read(path: Path, offset: float, duration: float | None) -> tuple[np.ndarray, int]:
     try:
         with sf.SoundFile(str(path)) as f:
+            _check_not_truncated(path, f.extra_info)
             sr = f.samplerate
+            if not _RATE_RANGE[0] <= sr <= _RATE_RANGE[1]:
+                raise AudioError(path, f"implausible sample rate {sr} Hz in the header")
             start = int(round(offset * sr))
             if start:
                 if f.seekable():
@@ -112,6 +162,23 @@ def _read(path: Path, offset: float, duration: float | None) -> tuple[np.ndarray
     except Exception as err:  # noqa: BLE001 - libsndfile raises several types
         raise AudioError(path, f"not a readable audio file ({_short(err)})") from None
     return (data[:, 0] if data.shape[1] == 1 else data), sr
+
+
+# libsndfile reads a WAV/AIFF whose data chunk was cut short (an interrupted
+# copy or download) without complaint, returning only the samples present; its
+# header log says "data : DECLARED (should be ACTUAL)". Such a file would pair a
+# fragment of audio with the whole transcript, so it is refused as truncated.
+_CHUNK_SIZE = re.compile(r"^\s*(?:data|SSND)\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
+_STREAMING_SIZE = 0x7FFFF000  # writers that stream to a pipe put 0x7FFFFFFF/0xFFFFFFFF here
+
+
+def _check_not_truncated(path: Path, header_log: str) -> None:
+    m = _CHUNK_SIZE.search(header_log or "")
+    if not m:
+        return
+    declared, present = int(m.group(1)), int(m.group(2))
+    if declared < _STREAMING_SIZE and declared - present > max(64, declared // 100):
+        raise AudioError(path, f"truncated: the header declares {declared} bytes of audio, the file holds {present}")
 
 
 @lru_cache(maxsize=1)

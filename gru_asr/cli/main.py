@@ -1,6 +1,6 @@
 """The ``gru-asr`` command line.
 
-Subcommands: synth, train, evaluate, transcribe, info, plugins. ``train`` hands
+Subcommands: synth, train, evaluate, transcribe, export, info, plugins. ``train`` hands
 its arguments to Hydra (overrides like ``encoder=bigru_medium optim.lr=1e-3``,
 ``--cfg job``, ``-m`` for sweeps); the others are plain argparse.
 """
@@ -62,7 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("train", help="train a model (Hydra overrides; see `gru-asr train --help`)")
 
     pr = sub.add_parser("prepare", help="corpus layout -> JSONL manifests")
-    pr.add_argument("corpus", choices=["an4", "librispeech", "commonvoice"])
+    from gru_asr.corpora import PREPARERS  # the registered corpora are the choices
+
+    pr.add_argument("corpus", choices=sorted(PREPARERS))
     pr.add_argument("--root", required=True, help="the corpus folder as it ships")
     pr.add_argument("--out", required=True, help="folder for <split>.jsonl manifests")
     pr.add_argument("--locale", help="commonvoice: locale folder (e.g. en)")
@@ -86,7 +88,28 @@ def build_parser() -> argparse.ArgumentParser:
     add_decoder_args(t)
     t.add_argument("--batch-size", type=int, default=16)
     t.add_argument("--device", default="cpu")
+    st = t.add_argument_group("streaming (unidirectional models; docs/streaming.md)")
+    st.add_argument("--stream", action="store_true",
+                    help="feed each file chunk by chunk as a live stream, carrying the model state; partial "
+                         "results go to stderr, the final text to stdout as without --stream (greedy decoding)")
+    st.add_argument("--chunk-ms", type=float, default=320.0, help="chunk length for --stream (default: 320)")
+    st.add_argument("--raw", action="store_true",
+                    help="with --stream and the input -: read raw 16-bit little-endian mono PCM at the "
+                         "model's sample rate from stdin (e.g. from arecord -f S16_LE -c 1)")
+    t.add_argument("--runtime", choices=["torch", "onnx"], default="torch",
+                   help="onnx: --model is a .onnx file from `gru-asr export`, run with onnxruntime "
+                        "(greedy decoding, CPU; docs/export.md)")
     t.set_defaults(func=cmd_transcribe)
+
+    ex = sub.add_parser("export", help="export front-end + encoder + CTC head to ONNX or TorchScript, checked against PyTorch")
+    ex.add_argument("model", help="packaged model file")
+    ex.add_argument("--format", choices=["onnx", "torchscript"], default="onnx",
+                    help="onnx (default; decoding metadata in metadata_props) or torchscript (traced)")
+    ex.add_argument("-o", "--output", required=True, help="file to write (e.g. model.onnx, model.pt)")
+    ex.add_argument("--opset", type=int, default=17, help="ONNX opset, 12-20 (default: 17)")
+    ex.add_argument("--tolerance", type=float, default=1e-3,
+                    help="largest allowed |log-prob difference| vs PyTorch; above it the exit status is 1 (default: 1e-3)")
+    ex.set_defaults(func=cmd_export)
 
     lm = sub.add_parser("lm", help="n-gram language models and lexicons")
     lm_sub = lm.add_subparsers(metavar="ACTION")
@@ -114,6 +137,27 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("source", help="NeMo .json/.jsonl manifest, or a Kaldi data directory")
     im.add_argument("-o", "--output", required=True)
     im.set_defaults(func=cmd_data_import)
+
+    sh = dc_sub.add_parser(
+        "shard", help="write a manifest as tar shards for streaming training (data.train=DIR; docs/custom_data.md)",
+        description="Write the utterances of MANIFEST as WebDataset-style tar shards (shard-000000.tar, ...) "
+                    "with a sidecar index per shard and DIR/shards.jsonl listing them. Segments (entries with an "
+                    "offset) are cut out and stored as their own audio. Unreadable audio is left out and listed "
+                    "by id. The same manifest and options always give the same bytes.")
+    sh.add_argument("manifest")
+    sh.add_argument("--out", required=True, metavar="DIR", help="an empty or new folder")
+    size = sh.add_mutually_exclusive_group()
+    size.add_argument("--shard-seconds", type=float, default=3600.0, help="audio per shard, in seconds (default: 3600)")
+    size.add_argument("--shard-size", type=int, help="utterances per shard, instead of --shard-seconds")
+    sh.add_argument("--format", choices=["flac", "wav", "original"], default="flac",
+                    help="flac (default, lossless for 16/24-bit sources), wav, or the original file's bytes "
+                         "(segments are still cut, as flac)")
+    sh.add_argument("--shuffle-seed", type=int, default=0,
+                    help="shuffle utterances before sharding with this seed (default: 0), so that each shard "
+                         "mixes speakers; see --keep-order")
+    sh.add_argument("--keep-order", action="store_true", help="keep the manifest order instead of shuffling")
+    sh.add_argument("--jobs", type=int, default=1, help="processes encoding audio (default: 1; shards are the same for any value)")
+    sh.set_defaults(func=cmd_data_shard)
 
     tk = sub.add_parser("tokenizer", help="tokenizer tools")
     tk_sub = tk.add_subparsers(metavar="ACTION")
@@ -228,6 +272,12 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_transcribe(args) -> int:
+    if getattr(args, "runtime", "torch") == "onnx":
+        from gru_asr.export.commands import transcribe_onnx
+
+        return transcribe_onnx(args)
+    if getattr(args, "stream", False):
+        return cmd_transcribe_stream(args)
     from gru_asr.inference import Model
     from gru_asr.packaging import PackageError
 
@@ -255,6 +305,72 @@ def cmd_transcribe(args) -> int:
         text = format_result(res, args.format, single=len(paths) == 1)
         if out_dir:
             (out_dir / (Path(res.audio).stem + EXTENSIONS[args.format])).write_text(text + "\n", encoding="utf-8")
+        else:
+            print(text, flush=True)
+    return 1 if failed else 0
+
+
+def cmd_transcribe_stream(args) -> int:
+    """``transcribe --stream``: each input fed chunk by chunk through a StreamingTranscriber."""
+    from gru_asr.audio import AudioError
+    from gru_asr.encoders import StreamingNotSupportedError
+    from gru_asr.inference import Model, TranscriptionResult
+    from gru_asr.inference.formats import EXTENSIONS, format_result
+    from gru_asr.inference.inputs import expand_inputs
+    from gru_asr.inference.streaming import iter_file_chunks, iter_raw_pcm
+    from gru_asr.packaging import PackageError
+
+    decoder = decoder_config(args)
+    if decoder is not None and decoder.get("name") != "greedy":
+        print(f"error: --stream decodes greedily (the CTC collapse state is carried across chunks); "
+              f"decoder {decoder.get('name')!r} needs the whole utterance", file=sys.stderr)
+        return 2
+    try:
+        model = Model.load(args.model, device=args.device)
+        streamer = model.stream()
+    except StreamingNotSupportedError as err:
+        print(f"error: {args.model}: cannot stream: {err}", file=sys.stderr)
+        return 2
+    except (PackageError, FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if args.chunk_ms <= 0:
+        print("error: --chunk-ms must be positive", file=sys.stderr)
+        return 2
+    if args.raw and args.audio != ["-"]:
+        print("error: --raw reads PCM from stdin; give - as the only input", file=sys.stderr)
+        return 2
+    raw = args.raw
+    paths = ["-"] if raw else expand_inputs(args.audio)
+    if not paths:
+        print("error: no audio files found in the given inputs", file=sys.stderr)
+        return 1
+    failed = 0
+    out_dir = Path(args.output_dir) if args.output_dir else None
+    if out_dir:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    for path in paths:
+        if raw:
+            chunks = iter_raw_pcm(sys.stdin.buffer, model.sample_rate, args.chunk_ms / 1000)
+        else:
+            chunks = iter_file_chunks(path, model.sample_rate, args.chunk_ms / 1000)
+        streamer.reset()
+        shown = ""
+        try:
+            for chunk in chunks:
+                partial = streamer.accept_waveform(chunk)
+                if partial.text != shown:  # greedy partials only grow: print when they do
+                    shown = partial.text
+                    print(f"partial: {path} [{partial.audio_seconds:.2f} s]: {shown}", file=sys.stderr, flush=True)
+        except AudioError as err:
+            failed += 1
+            print(f"error: {path}: {err.reason}", file=sys.stderr)
+            continue
+        final = streamer.finalize()
+        res = TranscriptionResult(audio=path, text=final.text, duration=final.duration, words=final.words, score=final.score)
+        text = format_result(res, args.format, single=len(paths) == 1)
+        if out_dir:
+            (out_dir / (Path(path).stem + EXTENSIONS[args.format])).write_text(text + "\n", encoding="utf-8")
         else:
             print(text, flush=True)
     return 1 if failed else 0
@@ -341,6 +457,35 @@ def cmd_data_import(args) -> int:
     return 0
 
 
+def cmd_data_shard(args) -> int:
+    from gru_asr.data.manifest import ManifestError, read_manifest
+    from gru_asr.data.shards import write_shards
+
+    try:
+        entries = read_manifest(args.manifest)
+    except ManifestError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    try:
+        result = write_shards(
+            entries, args.out,
+            shard_seconds=None if args.shard_size else args.shard_seconds,
+            shard_size=args.shard_size,
+            audio_format=args.format,
+            shuffle_seed=None if args.keep_order else args.shuffle_seed,
+            jobs=args.jobs,
+            progress=lambda s: print(f"{s.tar}: {s.utterances} utterances, {s.seconds / 3600:.2f} h", file=sys.stderr),
+        )
+    except (FileExistsError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if len(result.report):
+        print(result.report.summary(limit=20), file=sys.stderr)
+    print(f"{result.index}: {len(result.shards)} shard(s), {result.utterances} utterances, "
+          f"{result.seconds / 3600:.2f} h ({len(result.report)} left out)")
+    return 0
+
+
 def cmd_tokenizer_train(args) -> int:
     import yaml
 
@@ -399,6 +544,12 @@ def cmd_package(args) -> int:
         return 2
     print(f"packaged {len(args.checkpoints)} checkpoint(s) into {path}")
     return 0
+
+
+def cmd_export(args) -> int:
+    from gru_asr.export.commands import run_export
+
+    return run_export(args)
 
 
 def cmd_info(args) -> int:

@@ -10,9 +10,14 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+import soundfile as sf
 import torch
 
-from gru_asr.audio import AudioError, load_audio
+from gru_asr.audio import AudioError, audio_info, load_audio
+
+# Containers whose seek lands on the exact sample, so reading a segment gives the
+# same samples as slicing the full decode (compressed formats may not).
+_EXACT_SEEK_FORMATS = frozenset({"WAV", "WAVEX", "W64", "RF64", "AIFF", "FLAC", "CAF", "AU", "NIST"})
 
 
 @dataclass
@@ -35,6 +40,8 @@ class WaveformAugmenter:
 
             self.noises = read_manifest(cfg.noise_manifest)
         self._resamplers: dict[float, torch.nn.Module] = {}
+        # noise path -> its length in samples when a segment can be read exactly, else None
+        self._noise_frames: dict[str, int | None] = {}
 
     def speed(self, wav: torch.Tensor, factor: float) -> torch.Tensor:
         """Kaldi-style speed perturbation: treat the audio as sampled at
@@ -51,21 +58,67 @@ class WaveformAugmenter:
         if noise.numel() < wav.numel():
             noise = noise.repeat(wav.numel() // max(noise.numel(), 1) + 1)
         start = self.rng.randrange(0, noise.numel() - wav.numel() + 1)
-        noise = noise[start : start + wav.numel()]
+        return self._mix(wav, noise[start : start + wav.numel()], snr_db)
+
+    @staticmethod
+    def _mix(wav: torch.Tensor, noise: torch.Tensor, snr_db: float) -> torch.Tensor:
         p_speech = wav.pow(2).mean().clamp(min=1e-10)
         p_noise = noise.pow(2).mean().clamp(min=1e-10)
         return wav + noise * torch.sqrt(p_speech / (p_noise * 10 ** (snr_db / 10)))
 
+    def _exact_noise_frames(self, path: str) -> int | None:
+        """Length of a noise file in samples if a segment of it can be read
+        instead of the whole file (native rate, exact seeking), else None."""
+        if path not in self._noise_frames:
+            frames = None
+            try:
+                info = audio_info(path)
+                if info.sample_rate == self.sample_rate and sf.info(path).format in _EXACT_SEEK_FORMATS:
+                    frames = info.num_frames
+            except (AudioError, RuntimeError):
+                frames = None  # the full read below reports the problem as before
+            self._noise_frames[path] = frames
+        return self._noise_frames[path]
+
+    def _noise_segment_mix(self, wav: torch.Tensor, path: str, frames: int) -> torch.Tensor | None:
+        """Same random draws (SNR, then start) and the same samples as
+        ``add_noise`` on the full file, but decodes only the span that is used:
+        noise recordings are often minutes long and utterances seconds.
+        None (random state untouched) if the segment cannot be read."""
+        state = self.rng.getstate()
+        snr_db = self.rng.uniform(*self.cfg.snr_db)
+        start = self.rng.randrange(0, frames - wav.numel() + 1)
+        sr = self.sample_rate
+        try:
+            noise = load_audio(path, sr, offset=start / sr, duration=wav.numel() / sr)
+        except AudioError:
+            noise = None
+        if noise is None or noise.numel() != wav.numel():  # e.g. a header that overstates the length
+            self.rng.setstate(state)
+            return None
+        return self._mix(wav, noise, snr_db)
+
+    def _add_random_noise(self, wav: torch.Tensor) -> torch.Tensor:
+        e = self.rng.choice(self.noises)
+        try:
+            frames = self._exact_noise_frames(e["audio"])
+            if frames is not None and frames >= wav.numel():
+                mixed = self._noise_segment_mix(wav, e["audio"], frames)
+                if mixed is not None:
+                    return mixed
+            noise = load_audio(e["audio"], self.sample_rate)
+            return self.add_noise(wav, noise, self.rng.uniform(*self.cfg.snr_db))
+        except AudioError:
+            return wav  # a bad noise file costs one augmentation, not the utterance
+
     def __call__(self, wav: torch.Tensor) -> torch.Tensor:
         cfg = self.cfg
+        original = wav
         wav = self.speed(wav, self.rng.choice(cfg.speeds))
         if cfg.gain_db:
-            wav = wav * 10 ** (self.rng.uniform(*cfg.gain_db) / 20)
+            gain = 10 ** (self.rng.uniform(*cfg.gain_db) / 20)
+            # In place only on a tensor made here: the caller's waveform stays untouched.
+            wav = wav.mul_(gain) if wav is not original else wav * gain
         if self.noises and self.rng.random() < cfg.noise_prob:
-            e = self.rng.choice(self.noises)
-            try:
-                noise = load_audio(e["audio"], self.sample_rate)
-                wav = self.add_noise(wav, noise, self.rng.uniform(*cfg.snr_db))
-            except AudioError:
-                pass  # a bad noise file costs one augmentation, not the utterance
-        return wav.clamp(-1.0, 1.0)
+            wav = self._add_random_noise(wav)
+        return wav.clamp_(-1.0, 1.0) if wav is not original else wav.clamp(-1.0, 1.0)

@@ -57,8 +57,9 @@ def check_manifest(
         dur = e["duration"]
         try:
             info = audio_info(e["audio"])
-            actual = info.duration - e.get("offset", 0.0) if e.get("offset") else info.duration
-            if e.get("offset"):
+            segment = e.get("offset") is not None
+            actual = info.duration - e["offset"] if segment else info.duration
+            if segment:
                 if e["offset"] + dur > info.duration + duration_tolerance:
                     report.add(uid, "segment_out_of_range", f"offset+duration {e['offset'] + dur:.2f}s > file {info.duration:.2f}s")
             elif abs(actual - dur) > duration_tolerance:

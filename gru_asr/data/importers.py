@@ -4,6 +4,9 @@
 * Kaldi data directory: ``wav.scp`` (``utt path`` lines; piped commands are not
   supported: no code from a data file is run), ``text``, optional ``utt2spk``,
   optional ``segments`` (``seg rec start end``).
+
+Anything malformed raises :class:`~gru_asr.data.manifest.ManifestError` naming
+the file and line.
 """
 
 from __future__ import annotations
@@ -12,39 +15,46 @@ import json
 from pathlib import Path
 
 from gru_asr.audio import AudioError, audio_info
-from gru_asr.data.manifest import ManifestError
+from gru_asr.data.manifest import ManifestError, check_audio_path, read_text_lines, seconds
 
 
 def from_nemo(path: str | Path) -> list[dict]:
     path = Path(path)
+    if not path.is_file():
+        raise ManifestError(f"{path}: NeMo manifest not found")
     out = []
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                e = json.loads(line)
-                audio = e["audio_filepath"]
-                entry = {"id": e.get("id") or Path(audio).stem, "audio": audio, "duration": float(e["duration"]), "text": e.get("text", "")}
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
-                raise ManifestError(f"{path}:{lineno}: not a NeMo manifest line ({err})") from None
-            if e.get("offset"):
-                entry["offset"] = float(e["offset"])
-            if not Path(audio).is_absolute():
-                entry["audio"] = str(path.parent / audio)
-            out.append(entry)
+    for lineno, line in enumerate(read_text_lines(path, "NeMo manifest"), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{lineno}"
+        try:
+            e = json.loads(line)
+        except (json.JSONDecodeError, RecursionError) as err:
+            raise ManifestError(f"{where}: not a NeMo manifest line ({str(err)[:100]})") from None
+        if not isinstance(e, dict) or "audio_filepath" not in e or "duration" not in e:
+            raise ManifestError(f"{where}: not a NeMo manifest line (needs audio_filepath and duration)")
+        audio = e["audio_filepath"]
+        check_audio_path(audio, where)
+        text = e.get("text")
+        entry = {"id": str(e.get("id") or Path(audio).stem), "audio": audio,
+                 "duration": seconds(e["duration"], "duration", where), "text": "" if text is None else str(text)}
+        if e.get("offset") is not None:
+            entry["offset"] = seconds(e["offset"], "offset", where)
+        if not Path(audio).is_absolute():
+            entry["audio"] = str(path.parent / audio)
+        out.append(entry)
     return out
 
 
 def _table(path: Path) -> dict[str, str]:
+    """A Kaldi table: ``key value...`` per line, separated by spaces or tabs."""
     table = {}
     if not path.is_file():
         return table
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        key, _, value = line.strip().partition(" ")
-        table[key] = value.strip()
+    for line in read_text_lines(path, "Kaldi table"):
+        fields = line.strip().split(maxsplit=1)
+        if fields:
+            table[fields[0]] = fields[1].strip() if len(fields) > 1 else ""
     return table
 
 
@@ -56,16 +66,24 @@ def from_kaldi(data_dir: str | Path) -> list[dict]:
     for rec, value in wav_scp.items():
         if value.endswith("|"):
             raise ManifestError(f"{d}/wav.scp: {rec} is a piped command; convert the audio to files first")
+        check_audio_path(value, f"{d}/wav.scp: {rec}")
     texts = _table(d / "text")
     spk = _table(d / "utt2spk")
     segments = _table(d / "segments")
     out = []
     if segments:
         for seg, value in segments.items():
-            rec, start, end = value.split()
+            fields = value.split()
+            if len(fields) != 3:
+                raise ManifestError(f"{d}/segments: {seg}: expected 'segment recording start end'")
+            rec, start, end = fields
             if rec not in wav_scp:
                 raise ManifestError(f"{d}/segments: {seg} names unknown recording {rec}")
-            entry = {"id": seg, "audio": wav_scp[rec], "offset": float(start), "duration": round(float(end) - float(start), 3), "text": texts.get(seg, "")}
+            where = f"{d}/segments: {seg}"
+            start_s, end_s = seconds(start, "start", where), seconds(end, "end", where)
+            if end_s < start_s:
+                raise ManifestError(f"{where}: ends ({end_s}) before it starts ({start_s})")
+            entry = {"id": seg, "audio": wav_scp[rec], "offset": start_s, "duration": round(end_s - start_s, 3), "text": texts.get(seg, "")}
             if seg in spk:
                 entry["speaker"] = spk[seg]
             out.append(entry)

@@ -9,6 +9,10 @@ and takes every ``world_size``-th batch. If the count does not divide evenly,
 the largest batches are split in two until it does, so ranks get equally many
 batches (no DDP hang at epoch end) and no utterance is dropped or repeated.
 
+The utterances of an epoch come from ``epoch_indices``: every utterance once
+here, a seeded weighted draw from several corpora in
+:class:`gru_asr.data.mixing.MixedDurationBatchSampler`.
+
 State is ``(epoch, batches already consumed)``: restoring it replays the same
 list and skips what was consumed, so a resumed run sees exactly the batches an
 uninterrupted run would have.
@@ -57,11 +61,17 @@ class DurationBatchSampler(Sampler[list[int]]):
             self._skip = 0
         self.epoch = epoch
 
+    def epoch_indices(self, epoch: int) -> list[int]:
+        """The utterances (dataset indices) an epoch is built from: each one once.
+        A subclass may return another multiset (``gru_asr.data.mixing`` draws a
+        weighted mixture of corpora); the bucketing below is the same for all."""
+        return list(range(len(self.durations)))
+
     def all_batches(self, epoch: int | None = None) -> list[list[int]]:
         """The global batch list of an epoch (identical on every rank)."""
         epoch = self.epoch if epoch is None else epoch
         rng = random.Random(self.seed * 1_000_003 + epoch)
-        order = sorted(range(len(self.durations)), key=lambda i: (self.durations[i], i))
+        order = sorted(self.epoch_indices(epoch), key=lambda i: (self.durations[i], i))
         n = len(order)
         size = -(-n // self.num_buckets) if n else 1
         buckets = [order[i : i + size] for i in range(0, n, size)]
@@ -103,7 +113,7 @@ class DurationBatchSampler(Sampler[list[int]]):
                 continue
             if not splittable:
                 raise ValueError(
-                    f"{len(self.durations)} utterances cannot make equally many batches for "
+                    f"{sum(map(len, batches))} utterances cannot make equally many batches for "
                     f"{self.world_size} ranks; use more data or fewer ranks"
                 )
             j = max(splittable, key=lambda k: len(batches[k]))

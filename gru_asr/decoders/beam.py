@@ -145,8 +145,10 @@ def _decode_in_worker(emissions: torch.Tensor) -> list[Hypothesis]:
 class BeamDecoder(_FlashlightDecoder):
     """CTC prefix beam search without a language model."""
 
-    def __init__(self, tokenizer, frame_shift: float, beam_size: int = 20, beam_threshold: float = 25.0, nbest: int = 1, num_workers: int | None = None):
-        super().__init__(tokenizer, frame_shift, beam_size=beam_size, beam_threshold=beam_threshold, nbest=nbest, num_workers=num_workers)
+    def __init__(self, tokenizer, frame_shift: float, beam_size: int = 20, beam_size_token: int | None = None,
+                 beam_threshold: float = 25.0, nbest: int = 1, num_workers: int | None = None):
+        super().__init__(tokenizer, frame_shift, beam_size=beam_size, beam_size_token=beam_size_token,
+                         beam_threshold=beam_threshold, nbest=nbest, num_workers=num_workers)
 
 
 @DECODERS.register("beam_lm")

@@ -1,4 +1,20 @@
-from gru_asr.encoders.base import ENCODERS, Encoder, build_encoder
+from gru_asr.encoders.base import (
+    ENCODERS,
+    Encoder,
+    StreamingEncoder,
+    StreamingNotSupportedError,
+    build_encoder,
+    require_streaming,
+)
 from gru_asr.encoders.rnn import BiGRUEncoder, LSTMEncoder
 
-__all__ = ["ENCODERS", "Encoder", "BiGRUEncoder", "LSTMEncoder", "build_encoder"]
+__all__ = [
+    "ENCODERS",
+    "Encoder",
+    "BiGRUEncoder",
+    "LSTMEncoder",
+    "StreamingEncoder",
+    "StreamingNotSupportedError",
+    "build_encoder",
+    "require_streaming",
+]

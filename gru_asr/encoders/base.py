@@ -8,11 +8,26 @@ and exposes ``output_dim`` (D) and ``subsampling_factor`` (T / T', rounded up).
 Valid outputs must not depend on padding, i.e. on what an utterance is batched with.
 Constructors take ``input_dim`` (the front-end's feature size) first; every other
 argument comes from the config.
+
+Streaming (optional). An encoder that can run on a live stream also implements
+:class:`StreamingEncoder`::
+
+    initial_state() -> state
+    forward_chunk(features (B, t, F), state, final=False) -> (outputs (B, t', D), state)
+
+Feeding a stream's feature frames in chunks of any sizes (zero included), with
+``final=True`` on the last call, must give outputs whose concatenation equals
+``forward`` on the whole stream. The state carries whatever crosses a chunk
+boundary (recurrent hidden states, convolution context, look-ahead frames) and
+must stay bounded in size, however long the stream. An encoder that cannot
+stream in its current configuration raises :class:`StreamingNotSupportedError`
+from ``initial_state`` with the reason.
 """
 
 from __future__ import annotations
 
 from abc import ABCMeta, abstractmethod
+from typing import Any, Protocol, runtime_checkable
 
 import torch
 from torch import nn
@@ -29,6 +44,35 @@ class Encoder(nn.Module, metaclass=ABCMeta):
 
 
 ENCODERS = create_registry("encoder", Encoder)
+
+
+class StreamingNotSupportedError(ValueError):
+    """This encoder (or model) cannot transcribe a stream chunk by chunk; the message says why."""
+
+
+@runtime_checkable
+class StreamingEncoder(Protocol):
+    """The optional streaming half of the encoder contract (see the module docstring)."""
+
+    def initial_state(self) -> Any:
+        """State for the start of a new stream; raises StreamingNotSupportedError if this
+        configuration cannot stream."""
+
+    def forward_chunk(
+        self, features: torch.Tensor, state: Any, final: bool = False
+    ) -> tuple[torch.Tensor, Any]:
+        """Outputs for the frames that ``features`` completes, and the state to carry on."""
+
+
+def require_streaming(encoder: Encoder) -> StreamingEncoder:
+    """``encoder`` if it can stream, else StreamingNotSupportedError naming the reason."""
+    if not isinstance(encoder, StreamingEncoder):
+        raise StreamingNotSupportedError(
+            f"encoder {type(encoder).__name__} does not implement streaming "
+            "(initial_state/forward_chunk, see gru_asr.encoders.base)"
+        )
+    encoder.initial_state()  # raises with the reason when this configuration cannot stream
+    return encoder
 
 
 def build_encoder(config: dict, input_dim: int) -> Encoder:

@@ -5,14 +5,23 @@ forward direction reads padding only after the last valid frame, and the
 backward direction runs on each utterance reversed *within its own length*, so
 its padding also comes last. Outputs are therefore independent of batch
 composition, which the tests check.
+
+Unidirectional models also stream (``initial_state``/``forward_chunk``, the
+optional part of the encoder contract): the chunked outputs equal the offline
+ones, because every piece is either pointwise in time (norms, projections,
+the head), causal with a carried state (forward GRU/LSTM), or a convolution whose
+missing context is carried (subsampling, look-ahead).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import torch
 from torch import nn
 
-from gru_asr.encoders.base import ENCODERS, Encoder
+from gru_asr.encoders.base import ENCODERS, Encoder, StreamingNotSupportedError
 from gru_asr.encoders.subsampling import Conv2dSubsampling
 from gru_asr.utils.masks import lengths_to_mask
 
@@ -75,6 +84,18 @@ class RecurrentLayer(nn.Module):
             out = torch.cat([out, reverse_within_lengths(rev, lengths)], dim=-1)
         return out
 
+    def forward_chunk(self, x: torch.Tensor, hidden: Any) -> tuple[torch.Tensor, Any]:
+        """The forward direction on the next frames of a stream, from ``hidden`` (the
+        GRU's ``h``, the LSTM's ``(h, c)``, or None at the start). Every frame is
+        valid here, so the norm applies to all of them."""
+        if self.bwd is not None:
+            raise StreamingNotSupportedError("a bidirectional layer needs the whole utterance")
+        if self.norm_kind == "batch":
+            x = self.norm.bn(x.reshape(-1, x.size(-1))).view_as(x)
+        elif self.norm is not None:
+            x = self.norm(x)
+        return self.fwd(x, hidden)
+
 
 class Lookahead(nn.Module):
     """Row convolution (DS2): lets a unidirectional model see ``context`` future frames."""
@@ -87,6 +108,27 @@ class Lookahead(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = nn.functional.pad(x.transpose(1, 2), (0, self.context))
         return self.conv(y).transpose(1, 2)
+
+    def forward_chunk(self, x: torch.Tensor, pending: torch.Tensor | None, final: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        """Outputs for the frames whose ``context`` future frames have arrived (all of
+        them when ``final``, against the same zero padding as offline); the last
+        ``context`` frames wait in ``pending`` (the look-ahead's delay)."""
+        buf = x.transpose(1, 2) if pending is None else torch.cat([pending, x.transpose(1, 2)], dim=2)
+        if final:
+            buf = nn.functional.pad(buf, (0, self.context))
+        ready = max(buf.size(2) - self.context, 0)
+        y = self.conv(buf[:, :, : ready + self.context]) if ready else buf.new_zeros(buf.size(0), buf.size(1), 0)
+        return y.transpose(1, 2), buf[:, :, ready:].clone()  # clone: do not keep the chunk alive
+
+
+@dataclass
+class RecurrentStreamState:
+    """What a unidirectional recurrent encoder carries from one chunk to the next."""
+
+    subsampling: list[torch.Tensor | None]  # per conv layer: input frames still needed
+    hidden: list[Any]  # per recurrent layer: h (GRU) or (h, c) (LSTM); None before the first frame
+    lookahead: torch.Tensor | None  # the last ``lookahead`` frames, waiting for their future
+    finished: bool = False
 
 
 class _RecurrentEncoder(Encoder):
@@ -140,6 +182,39 @@ class _RecurrentEncoder(Encoder):
         if self.lookahead is not None:
             x = self.lookahead(x) * mask.unsqueeze(-1)
         return x, lengths
+
+    def initial_state(self) -> RecurrentStreamState:
+        if self.bidirectional:
+            raise StreamingNotSupportedError(
+                f"the {type(self).__name__} is bidirectional: its backward layers read each "
+                "utterance from its end, so nothing can be emitted before the stream is over; "
+                "train a unidirectional model (encoder.bidirectional=false, optionally "
+                "encoder.lookahead > 0, e.g. encoder=gru_streaming_small) to stream"
+            )
+        return RecurrentStreamState(self.subsample.initial_state(), [None] * len(self.layers), None)
+
+    def forward_chunk(
+        self, features: torch.Tensor, state: RecurrentStreamState, final: bool = False
+    ) -> tuple[torch.Tensor, RecurrentStreamState]:
+        """Streaming ``forward`` (eval mode): concatenated over a stream's chunks, the
+        outputs equal ``forward`` on the whole stream. ``state`` is not modified."""
+        if state.finished:
+            raise ValueError("this stream was finalized; start a new one with initial_state()")
+        x, sub_state = self.subsample.forward_chunk(features, state.subsampling, final)
+        hidden = list(state.hidden)
+        if x.size(1) > 0:
+            for i, (layer, proj) in enumerate(zip(self.layers, self.projections)):
+                y, hidden[i] = layer.forward_chunk(x, hidden[i])
+                y = proj(y)
+                if self.residual and i > 0 and y.shape == x.shape:
+                    y = y + x
+                x = self.dropout(y)
+        else:
+            x = x.new_zeros(x.size(0), 0, self.output_dim)
+        pending = state.lookahead
+        if self.lookahead is not None:
+            x, pending = self.lookahead.forward_chunk(x, pending, final)
+        return x, RecurrentStreamState(sub_state, hidden, pending, finished=final)
 
 
 @ENCODERS.register("bigru")

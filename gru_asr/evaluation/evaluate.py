@@ -12,7 +12,7 @@ from pathlib import Path
 import jiwer
 
 from gru_asr.audio import AudioError, load_audio
-from gru_asr.data.manifest import read_manifest
+from gru_asr.data.manifest import read_manifest, segment_bounds
 from gru_asr.inference.api import Model
 from gru_asr.metrics import ErrorCounts, count_errors
 
@@ -92,8 +92,8 @@ def evaluate_manifest(model: Model, manifest: str | Path, batch_size: int = 16) 
             skipped[e["id"]] = "empty transcript"
             continue
         try:
-            dur = e["duration"] if e.get("offset") else None
-            wavs.append(load_audio(e["audio"], model.sample_rate, offset=e.get("offset", 0.0), duration=dur))
+            offset, dur = segment_bounds(e)
+            wavs.append(load_audio(e["audio"], model.sample_rate, offset=offset, duration=dur))
             kept.append((e, ref))
         except AudioError as err:
             skipped[e["id"]] = err.reason

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import torch
 
+from gru_asr.data.manifest import segment_bounds
+
 from gru_asr.audio import AudioError, load_audio
 from gru_asr.data import read_manifest
 from gru_asr.decoders import build_decoder
@@ -34,8 +36,8 @@ def cached_emissions(model: Model, manifest: str, batch_size: int = 16) -> tuple
         if not ref:
             continue
         try:
-            dur = e["duration"] if e.get("offset") else None
-            wavs.append(load_audio(e["audio"], model.sample_rate, offset=e.get("offset", 0.0), duration=dur))
+            offset, dur = segment_bounds(e)
+            wavs.append(load_audio(e["audio"], model.sample_rate, offset=offset, duration=dur))
             refs.append(ref)
         except AudioError:
             continue

@@ -100,6 +100,22 @@ class Model:
             results[i].text, results[i].words, results[i].score = best.text, best.words, best.score
         return results
 
+    def stream(self):
+        """A :class:`~gru_asr.inference.streaming.StreamingTranscriber` for one live
+        stream (unidirectional models only; greedy decoding): ``accept_waveform(chunk)``
+        gives partial results, ``finalize()`` the final one."""
+        from gru_asr.inference.streaming import StreamingTranscriber
+
+        return StreamingTranscriber(self.model, self.device)
+
+    def transcribe_stream(self, chunks: Iterable):
+        """Generator over a stream of sample chunks (model sample rate): one
+        ``PartialResult`` per chunk, then a ``FinalResult`` whose text equals the
+        offline greedy transcript of the concatenated audio."""
+        from gru_asr.inference.streaming import transcribe_stream
+
+        return transcribe_stream(self.model, chunks, self.device)
+
     def decode_waveforms(
         self, waveforms: Sequence[torch.Tensor], batch_size: int = 16, max_batch_seconds: float = 600.0
     ) -> list[list[Hypothesis]]:

@@ -11,13 +11,15 @@ are looked up by registered name in the registries of what the user installed.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
 import platform
+import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Callable
 
 import torch
 from safetensors import safe_open
@@ -31,6 +33,21 @@ FORMAT_VERSION = 1
 
 class PackageError(Exception):
     """A model package is missing, malformed, tampered with, or needs a plugin."""
+
+
+class AtomicWriteError(OSError):
+    """Writing a file failed (disk full, read-only folder, ...). The file that
+    was there before is unchanged; ``errno`` is the operating system's code."""
+
+
+# Tensor names and registered component names are plain identifiers joined by
+# dots: anything else (a slash, "..", a NUL byte) in a package is an attack or
+# corruption, never something a gru_asr writer produces.
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}")
+# Config fields that name files: a package never ships such files, so a path in
+# one that points outside the working folder can only be an attempt to make the
+# loader read something else.
+_FILE_FIELDS = re.compile(r"(^|_)(lm|lexicon|path|file|dir)$")
 
 
 def save_package(model, path: str | Path, extra: dict[str, Any] | None = None) -> Path:
@@ -72,14 +89,17 @@ def load_package(path: str | Path, device: str | torch.device = "cpu", verify: b
 
     meta, tensors = _read(path, load_tensors=True)
     info = _decode_meta(path, meta)
+    _check_names(path, tensors, info)
     if verify and _digest(meta, tensors) != meta.get("sha256"):
         raise PackageError(f"{path}: checksum mismatch: the file was modified or is corrupt")
     _check_components(path, info["components"])
     try:
         model = CTCModel(info["config"])
         model.load_state_dict(tensors, strict=True)
-    except (RegistryError, RuntimeError, KeyError, TypeError, ValueError) as err:
-        raise PackageError(f"{path}: cannot rebuild the model: {err}") from None
+    except (RegistryError, RuntimeError, KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
+        # A config that passed the checks above can still be inconsistent
+        # (wrong field types, shapes that do not match the weights).
+        raise PackageError(f"{path}: cannot rebuild the model: {str(err)[:300]}") from None
     return model.to(device).eval()
 
 
@@ -99,7 +119,11 @@ def _read(path: str | Path, load_tensors: bool) -> tuple[dict[str, str], dict[st
         ) from None
     if meta.get("format") != FORMAT:
         raise PackageError(f"{path}: not a gru_asr model package (no '{FORMAT}' header)")
-    if int(meta.get("format_version", "0")) > FORMAT_VERSION:
+    try:
+        version = int(meta.get("format_version", "0"))
+    except ValueError:
+        raise PackageError(f"{path}: malformed package metadata (format_version {meta.get('format_version')!r})") from None
+    if version > FORMAT_VERSION:
         raise PackageError(
             f"{path}: package format {meta.get('format_version')} is newer than this gru_asr reads "
             f"({FORMAT_VERSION}); upgrade gru_asr"
@@ -109,11 +133,52 @@ def _read(path: str | Path, load_tensors: bool) -> tuple[dict[str, str], dict[st
 
 def _decode_meta(path, meta: dict[str, str]) -> dict[str, Any]:
     try:
-        return {
-            key: json.loads(meta[key]) for key in ("config", "components", "versions", "extra")
-        } | {"sha256": meta.get("sha256", "")}
-    except (KeyError, json.JSONDecodeError) as err:
-        raise PackageError(f"{path}: malformed package metadata ({err})") from None
+        info = {key: json.loads(meta[key]) for key in ("config", "components", "versions", "extra")}
+    except (KeyError, json.JSONDecodeError, RecursionError) as err:
+        raise PackageError(f"{path}: malformed package metadata ({str(err)[:200]})") from None
+    for key in ("config", "components", "versions", "extra"):
+        if not isinstance(info[key], dict):
+            raise PackageError(f"{path}: malformed package metadata ({key} is not a JSON object)")
+    if not all(isinstance(c, dict) and isinstance(c.get("kind"), str) and isinstance(c.get("name"), str)
+               for c in info["components"].values()):
+        raise PackageError(f"{path}: malformed package metadata (each component needs a kind and a name)")
+    return info | {"sha256": meta.get("sha256", "")}
+
+
+def _check_names(path, tensors: dict[str, torch.Tensor], info: dict[str, Any]) -> None:
+    """Refuse names that no gru_asr writer produces before anything is built:
+    tensor and component names that are not plain identifiers (path traversal,
+    control characters) and file paths that escape the working folder."""
+    for name in tensors:
+        if not _SAFE_NAME.fullmatch(name) or ".." in name:
+            raise PackageError(f"{path}: refused: unsafe tensor name {name[:80]!r} in the package")
+    for key, comp in info["components"].items():
+        for value in (key, comp["kind"], comp["name"]):
+            if not _SAFE_NAME.fullmatch(value) or ".." in value:
+                raise PackageError(f"{path}: refused: unsafe component name {value[:80]!r} in the package")
+    for field, value in _file_references(info["config"]):
+        p = Path(value)
+        if p.is_absolute() or ".." in p.parts:
+            raise PackageError(
+                f"{path}: refused: the package config field {field} names the file {value[:120]!r} "
+                "outside the working folder; a package never references files (pass an LM with --decoder)"
+            )
+
+
+def _file_references(config: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """(dotted field, value) for every string field whose name says it is a file."""
+    found = []
+    if isinstance(config, dict):
+        for key, value in config.items():
+            field = f"{prefix}{key}"
+            if isinstance(value, str) and _FILE_FIELDS.search(str(key)):
+                found.append((field, value))
+            else:
+                found += _file_references(value, field + ".")
+    elif isinstance(config, list):
+        for i, value in enumerate(config):
+            found += _file_references(value, f"{prefix}{i}.")
+    return found
 
 
 def _check_components(path, components: dict[str, dict]) -> None:
@@ -159,18 +224,81 @@ def _digest(meta: dict[str, str], tensors: dict[str, torch.Tensor]) -> str:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, fsync, then rename over it:
-    a crash or a full disk never leaves a half-written file under ``path``."""
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_write`)."""
+    atomic_write(path, lambda f: f.write(data))
+
+
+def atomic_write(path: str | Path, write: Callable[[IO[bytes]], Any]) -> None:
+    """Call ``write(f)`` on a temporary file beside ``path``, fsync it, then
+    rename it over ``path`` and fsync the folder.
+
+    A crash, a kill or a full disk at any point leaves either the old file or
+    the complete new one under ``path``, never a half-written one. A failed
+    write raises :class:`AtomicWriteError` naming the file and the cause, and
+    removes the temporary file.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        # mkstemp makes the file private (0600); give it the mode a plain open() would.
+        os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):  # the temporary file may not exist yet
-            os.unlink(tmp)
-        raise
+        tmp = None
+        _fsync_folder(path.parent)
+    except Exception as err:
+        # Serializers that stream into the file (torch.save) may replace the
+        # OSError of a failed write with an error of their own ("unexpected
+        # pos"): report the operating system's cause, which is what to fix.
+        cause = _os_error_in(err)
+        if cause is None:
+            raise
+        code = cause.errno or errno.EIO
+        kept = "the previous file is unchanged" if path.exists() else "nothing was written"
+        raise AtomicWriteError(
+            code, f"cannot write {path}: {os.strerror(code)} ({errno.errorcode.get(code, code)}); {kept}"
+        ) from err
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):  # the temporary file may not exist
+                os.unlink(tmp)
+
+
+def _os_error_in(err: BaseException) -> OSError | None:
+    """``err`` itself, or the exception it was raised from or during, if that is an OSError."""
+    seen = 0
+    while err is not None and seen < 8:
+        if isinstance(err, OSError):
+            return err
+        err = err.__cause__ or err.__context__
+        seen += 1
+    return None
+
+
+def _read_umask() -> int:
+    # os.umask can only be read by setting it; done once, at import, because
+    # setting it while other threads create files would change their modes.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable (matters after a power cut, not a kill)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # some filesystems do not open folders; the rename has still happened
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,8 +1,21 @@
-"""Data loaders for training: datasets from manifests, bucketed batch samplers."""
+"""Data loaders for training: datasets from manifests, bucketed batch samplers.
+
+``data.train`` is one manifest path, a list of paths (read as one corpus), or a
+list of weighted corpora ``{manifest: PATH or [PATHS], weight: FLOAT, name: STR}``
+mixed per epoch by :mod:`gru_asr.data.mixing`. A shard folder (or its
+``shards.jsonl``, or a list of them) written by ``gru-asr data shard`` is
+streamed by :mod:`gru_asr.data.shard_reader` instead. ``data.dev`` is one path, a list
+(paths or ``{name, manifest}``) or a mapping ``{name: PATH or [PATHS]}``: one
+validation loader per named dev set.
+"""
 
 from __future__ import annotations
 
+import logging
 import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 from torch.utils.data import DataLoader
@@ -10,13 +23,106 @@ from torch.utils.data import DataLoader
 from gru_asr.data.augment import WaveformAugmentConfig, WaveformAugmenter
 from gru_asr.data.dataset import SpeechDataset, collate
 from gru_asr.data.manifest import read_manifest
+from gru_asr.data.mixing import MixedDurationBatchSampler
 from gru_asr.data.sampler import DurationBatchSampler
+from gru_asr.data.shard_reader import ShardedSpeechDataset, build_shard_loader
+from gru_asr.data.shards import ShardIndex, is_shard_index, read_shard_index
 from gru_asr.frontends.base import accumulate_stats
 from gru_asr.models import CTCModel
+from gru_asr.schemas import ConfigError
+
+log = logging.getLogger(__name__)
+
+CORPUS_FIELD = "corpus"  # the name of its corpus, added to the entries of a mixture
 
 
-def read_manifests(paths) -> list[dict]:
-    paths = [paths] if isinstance(paths, str) else list(paths)
+@dataclass(frozen=True)
+class ManifestGroup:
+    """A named corpus or dev set: one or more manifests read as one."""
+
+    name: str
+    manifests: tuple[str, ...]
+    weight: float = 1.0
+
+
+def _paths(value, where: str) -> tuple[str, ...]:
+    paths = (value,) if isinstance(value, (str, Path)) else tuple(value or ())
+    if not paths or not all(isinstance(p, (str, Path)) for p in paths):
+        raise ConfigError(f"{where}: expected a manifest path or a list of paths, got {value!r}")
+    return tuple(str(p) for p in paths)
+
+
+def _folder_name(path: str) -> str:
+    """``data/an4/train.jsonl`` -> ``an4``: corpora are usually one folder each."""
+    return Path(path).parent.name or Path(path).stem
+
+
+def _group(item, where: str, keys: tuple[str, ...]) -> ManifestGroup:
+    if isinstance(item, (str, Path)):
+        return ManifestGroup(_folder_name(str(item)), (str(item),))
+    if not isinstance(item, Mapping) or "manifest" not in item:
+        raise ConfigError(f"{where}: each entry needs a 'manifest' (and optionally {', '.join(k for k in keys if k != 'manifest')}), got {item!r}")
+    unknown = set(item) - set(keys)
+    if unknown:
+        raise ConfigError(f"{where}: unknown field(s) {', '.join(sorted(map(str, unknown)))} in {dict(item)!r}")
+    paths = _paths(item["manifest"], where)
+    try:
+        weight = float(item.get("weight", 1.0))
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: weight must be a number, got {item.get('weight')!r}") from None
+    if weight <= 0:
+        raise ConfigError(f"{where}: weight must be positive, got {weight} for {paths[0]}")
+    return ManifestGroup(str(item.get("name") or _folder_name(paths[0])), paths, weight)
+
+
+def _unique(groups: list[ManifestGroup], where: str) -> list[ManifestGroup]:
+    names = [g.name for g in groups]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ConfigError(f"{where}: several entries are named {', '.join(dup)}; give each a distinct 'name'")
+    return groups
+
+
+def train_corpora(spec) -> list[ManifestGroup] | None:
+    """The weighted corpora of ``data.train``; ``None`` for the classic forms
+    (one path, or a list of plain paths concatenated into one corpus)."""
+    if spec is None or isinstance(spec, (str, Path)):
+        return None
+    if isinstance(spec, Mapping):
+        raise ConfigError("data.train: give weighted corpora as a list, [{manifest: PATH, weight: 1.0}, ...]")
+    items = list(spec)
+    if all(isinstance(x, (str, Path)) for x in items):
+        return None
+    return _unique([_group(x, "data.train", ("manifest", "weight", "name")) for x in items], "data.train")
+
+
+def dev_manifests(spec) -> tuple[list[ManifestGroup], bool]:
+    """The dev sets of ``data.dev`` in loader order, and whether they are named
+    (a list or mapping) rather than the classic single path."""
+    if isinstance(spec, (str, Path)):
+        return [ManifestGroup("dev", (str(spec),))], False
+    if isinstance(spec, Mapping):
+        groups = [ManifestGroup(str(name), _paths(paths, f"data.dev.{name}")) for name, paths in spec.items()]
+    else:
+        groups = [_group(x, "data.dev", ("manifest", "name")) for x in list(spec or ())]
+    if not groups:
+        raise ConfigError("data.dev: no dev manifest given")
+    return _unique(groups, "data.dev"), True
+
+
+def read_corpora(groups: list[ManifestGroup]) -> list[dict]:
+    """Entries of several corpora, each tagged with its corpus name."""
+    return [{**e, CORPUS_FIELD: g.name} for g in groups for p in g.manifests for e in read_manifest(p)]
+
+
+def read_manifests(spec) -> list[dict]:
+    """Entries of ``data.train`` in any of its forms (see the module docstring)."""
+    if is_shard_index(spec):  # sharded corpus: its shard list; utterances stream (gru_asr.data.shard_reader)
+        return read_shard_index(spec)
+    corpora = train_corpora(spec)
+    if corpora is not None:
+        return read_corpora(corpora)
+    paths = [spec] if isinstance(spec, (str, Path)) else list(spec)
     entries = []
     for p in paths:
         entries.extend(read_manifest(p))
@@ -28,7 +134,8 @@ def build_dataset(model: CTCModel, entries: list[dict], data_cfg: dict, train: b
     aug = data_cfg.get("waveform_augment") if train else None
     if aug and (aug.get("speeds", [1.0]) != [1.0] or aug.get("gain_db") or aug.get("noise_prob")):
         augmenter = WaveformAugmenter(WaveformAugmentConfig(**aug), model.sample_rate, seed)
-    return SpeechDataset(
+    dataset_class = ShardedSpeechDataset if isinstance(entries, ShardIndex) else SpeechDataset  # sharded data.train
+    return dataset_class(
         entries,
         sample_rate=model.sample_rate,
         normalizer=model.normalizer,
@@ -41,8 +148,11 @@ def build_dataset(model: CTCModel, entries: list[dict], data_cfg: dict, train: b
 
 
 def build_loader(dataset: SpeechDataset, data_cfg: dict, train: bool, seed: int, world_size: int = 1, rank: int = 0) -> DataLoader:
-    sampler = DurationBatchSampler(
-        dataset.durations,
+    """The loader of one dataset; for training with weighted corpora in
+    ``data.train`` its batches come from a per-epoch weighted mixture."""
+    if isinstance(dataset, ShardedSpeechDataset):  # sharded data.train: read shard by shard, rank/worker-aware
+        return build_shard_loader(dataset, data_cfg, train, seed, world_size, rank)
+    sampler_args = dict(
         max_seconds=float(data_cfg["batch_seconds"]),
         num_buckets=int(data_cfg.get("num_buckets", 10)),
         shuffle=train,
@@ -52,6 +162,13 @@ def build_loader(dataset: SpeechDataset, data_cfg: dict, train: bool, seed: int,
         world_size=world_size,
         rank=rank,
     )
+    corpora = train_corpora(data_cfg.get("train")) if train else None
+    if corpora is None:
+        sampler = DurationBatchSampler(dataset.durations, **sampler_args)
+    else:
+        sampler = _mixture_sampler(dataset, corpora, data_cfg.get("mix_epoch_seconds"), sampler_args)
+        if rank == 0:
+            log.info("%s", sampler.describe())
     workers = int(data_cfg.get("num_workers", 0))
     return DataLoader(
         dataset,
@@ -61,6 +178,65 @@ def build_loader(dataset: SpeechDataset, data_cfg: dict, train: bool, seed: int,
         persistent_workers=workers > 0,
         prefetch_factor=4 if workers > 0 else None,
     )
+
+
+def _mixture_sampler(dataset: SpeechDataset, corpora: list[ManifestGroup], epoch_seconds, sampler_args: dict) -> MixedDurationBatchSampler:
+    names = [g.name for g in corpora]
+    index = {name: k for k, name in enumerate(names)}
+    try:
+        corpus_of = [index[e[CORPUS_FIELD]] for e in dataset.entries]
+    except KeyError:
+        raise ValueError("the training entries carry no corpus names: read them with read_manifests(data.train)") from None
+    return MixedDurationBatchSampler(
+        dataset.durations,
+        corpus_of,
+        [g.weight for g in corpora],
+        names=names,
+        epoch_seconds=None if epoch_seconds is None else float(epoch_seconds),
+        **sampler_args,
+    )
+
+
+@dataclass
+class DevSets:
+    """The validation sets, in the order of their loaders."""
+
+    datasets: dict[str, SpeechDataset]
+    named: bool  # False for a single dev path: metrics are logged as val_wer/val_cer/val_loss only
+    monitored: str  # the set whose metrics checkpointing and early stopping watch
+
+    @property
+    def log_names(self) -> list[str] | None:
+        """Names for per-set metrics; None for the classic single dev path."""
+        return list(self.datasets) if self.named else None
+
+    @property
+    def monitor(self) -> str | None:
+        """The monitored set among ``log_names`` (None when those are None)."""
+        return self.monitored if self.named else None
+
+
+def build_dev_sets(model: CTCModel, data_cfg: dict) -> DevSets:
+    """One dataset per dev set of ``data.dev``; ``data.monitor_dev`` names the
+    monitored one (default: the first)."""
+    groups, named = dev_manifests(data_cfg["dev"])
+    monitor = data_cfg.get("monitor_dev") or groups[0].name
+    if monitor not in [g.name for g in groups]:
+        raise ConfigError(f"data.monitor_dev={monitor!r} is not a dev set; dev sets: {', '.join(g.name for g in groups)}")
+    datasets = {}
+    for g in groups:
+        entries = [e for p in g.manifests for e in read_manifest(p)]
+        datasets[g.name] = build_dataset(model, entries, data_cfg, train=False)
+        if len(datasets[g.name]) == 0:
+            raise ConfigError(f"dev set {g.name!r} ({', '.join(g.manifests)}) has no usable utterances")
+    return DevSets(datasets, named, monitor)
+
+
+def build_dev_loaders(dev: DevSets, data_cfg: dict, seed: int, world_size: int = 1, rank: int = 0) -> DataLoader | list[DataLoader]:
+    """One loader per dev set; a single dev set gets its loader itself rather
+    than a list of one, exactly as before dev sets could be named."""
+    loaders = [build_loader(ds, data_cfg, train=False, seed=seed, world_size=world_size, rank=rank) for ds in dev.datasets.values()]
+    return loaders[0] if len(loaders) == 1 else loaders
 
 
 @torch.no_grad()

@@ -1,4 +1,10 @@
-"""The LightningModule: CTC training of a :class:`CTCModel` with greedy WER on validation."""
+"""The LightningModule: CTC training of a :class:`CTCModel` with greedy WER on validation.
+
+Validation may run over several dev sets (one loader each): WER, CER and loss
+are kept per set and logged as ``val/<name>/wer`` (``cer``, ``loss``); the
+monitored set is also logged as ``val_wer``/``val_cer``/``val_loss``, the keys
+checkpointing and early stopping watch.
+"""
 
 from __future__ import annotations
 
@@ -28,9 +34,10 @@ class CTCTrainingModule(L.LightningModule):
         self.skipped = SkipReport()
         self.nonfinite_loss_batches = 0
         self.nonfinite_grad_steps = 0
-        self._val_counts = ErrorCounts()
-        self._val_loss_sum = 0.0
-        self._val_utts = 0
+        # Validation totals per dev set (loader index); see set_dev_sets.
+        self._val_totals: dict[int, _ValTotals] = {}
+        self.dev_set_names: list[str] | None = None
+        self.monitor_dev_index = 0
         # Mid-epoch resume: the training sampler (set by train()), the batches
         # consumed in the current epoch, and RNG states to restore on resume.
         self.train_sampler = None
@@ -59,21 +66,39 @@ class CTCTrainingModule(L.LightningModule):
             return sum(p.sum() * 0.0 for p in self.parameters())
         # Batch-norm running statistics change during the forward pass; keep a
         # copy so that a batch producing NaN/inf cannot poison them.
-        self._saved_buffers = [(b, b.detach().clone()) for b in self.model.buffers() if b.is_floating_point()]
+        self._saved_buffers = [(b, b.detach().clone()) for b in self.model.buffers()]  # num_batches_tracked too
         loss, _, _ = self.ctc_loss(batch)
         if not torch.isfinite(loss):
-            self._restore_buffers = True  # after backward, which may still need them
+            self._restore_buffers = True  # done in on_after_backward
             # Backpropagate anyway so that all DDP ranks stay in step: the
             # all-reduce spreads the non-finite gradients to every rank, and
             # on_before_optimizer_step then drops the update on all of them alike.
             self.nonfinite_loss_batches += 1
             self.log("nonfinite_loss_batches", float(self.nonfinite_loss_batches), batch_size=batch["size"])
+            log.warning("step %d: loss is %s for utterances %s; the update is skipped (%d such batches so far)",
+                        self.global_step, float(loss.detach()), ", ".join(map(str, batch["ids"][:5])), self.nonfinite_loss_batches)
             return loss
         self.log("train_loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=batch["size"])
         return loss
 
     def on_train_epoch_start(self) -> None:
         self._batches_in_epoch = 0
+        if self.train_sampler is not None and hasattr(self.train_sampler, "set_epoch"):
+            # Lightning only calls set_epoch on a DataLoader's sampler, not on a
+            # batch sampler: without this every epoch would repeat epoch 0's order.
+            # (Not called for an epoch resumed mid-way: the sampler state is restored.)
+            self.train_sampler.set_epoch(self.current_epoch)
+        if self._rng_to_restore is not None:
+            # Resumed from a checkpoint written between two epochs. The
+            # uninterrupted run created this epoch's loader iterator after that
+            # checkpoint, and creating one draws a seed from the torch RNG
+            # (unless the loader keeps persistent workers): replay that draw so
+            # that dropout, SpecAugment and dither continue exactly.
+            _set_rng_state(self._rng_to_restore)
+            self._rng_to_restore = None
+            loader = self.trainer.train_dataloader
+            if not (getattr(loader, "persistent_workers", False) and getattr(loader, "num_workers", 0) > 0):
+                torch.empty((), dtype=torch.int64).random_()
 
     def on_train_batch_start(self, batch, batch_idx) -> None:
         if self._rng_to_restore is not None:
@@ -108,7 +133,11 @@ class CTCTrainingModule(L.LightningModule):
             self.train_sampler.load_state_dict(state["sampler"])
         self._rng_to_restore = state.get("rng")
 
-    def on_train_batch_end(self, outputs, batch, batch_idx) -> None:
+    def on_after_backward(self) -> None:
+        # Right after backward (which reads the batch statistics saved by the
+        # forward pass, not the running ones), and before any callback's
+        # on_train_batch_end: a checkpoint written at this step (periodic or
+        # on SIGTERM) must not hold running statistics poisoned by the NaN batch.
         if getattr(self, "_restore_buffers", False):
             with torch.no_grad():
                 for buf, copy in self._saved_buffers:
@@ -123,28 +152,56 @@ class CTCTrainingModule(L.LightningModule):
             # no update, no weight decay, no moment update from garbage.
             self.nonfinite_grad_steps += 1
             self.log("nonfinite_grad_steps", float(self.nonfinite_grad_steps))
+            log.warning("step %d: non-finite gradients; the optimizer step is skipped, weights unchanged",
+                        self.global_step)
             for p in self.parameters():
                 p.grad = None
 
-    def validation_step(self, batch: dict, batch_idx: int) -> None:
+    def set_dev_sets(self, names: list[str] | None, monitor: str | None = None) -> None:
+        """Name the validation loaders, in order. ``None``: one unnamed dev set,
+        logged as ``val_wer``/``val_cer``/``val_loss`` only. ``monitor`` is the
+        set also logged under those keys (default: the first)."""
+        if names is not None and len(set(names)) != len(names):
+            raise ValueError(f"dev set names must be distinct: {names}")
+        if monitor is not None and monitor not in (names or []):
+            raise ValueError(f"monitored dev set {monitor!r} is not among {names}")
+        self.dev_set_names = list(names) if names is not None else None
+        self.monitor_dev_index = names.index(monitor) if monitor is not None else 0
+
+    def validation_step(self, batch: dict, batch_idx: int, dataloader_idx: int = 0) -> None:
         if batch["size"] == 0:
             return
         loss, log_probs, out_lens = self.ctc_loss(batch)
         hyps = [h[0].text for h in self.decoder.decode(log_probs, out_lens)]
-        self._val_counts = self._val_counts + count_errors(batch["texts"], hyps)
-        self._val_loss_sum += float(loss) * batch["size"]
-        self._val_utts += batch["size"]
+        totals = self._val_totals.setdefault(dataloader_idx, _ValTotals())
+        totals.counts = totals.counts + count_errors(batch["texts"], hyps)
+        totals.loss_sum += float(loss) * batch["size"]
+        totals.utterances += batch["size"]
+
+    def _num_dev_sets(self) -> int:
+        loaders = len(self.trainer.num_val_batches) if self._trainer is not None else 1
+        if self.dev_set_names is not None and len(self.dev_set_names) != loaders:
+            raise ValueError(f"{len(self.dev_set_names)} dev set names for {loaders} validation loaders")
+        return loaders
 
     def on_validation_epoch_end(self) -> None:
-        # Sum raw counts over ranks, then divide: a ratio of sums, not a mean of ratios.
-        c = self._val_counts
-        t = torch.tensor([c.word_errors, c.ref_words, c.char_errors, c.ref_chars, self._val_loss_sum, self._val_utts], dtype=torch.float64, device=self.device)
+        # Sum raw counts over ranks, then divide: a ratio of sums, not a mean of
+        # ratios. One all-reduce of a (sets x 6) table, with a row for every set
+        # even where this rank saw no batch of it, so all ranks reduce alike.
+        sets = self._num_dev_sets()
+        rows = [self._val_totals.get(i, _ValTotals()).as_row() for i in range(sets)]
+        t = torch.tensor(rows, dtype=torch.float64, device=self.device)
         t = self.trainer.strategy.reduce(t, reduce_op="sum")
-        we, rw, ce, rc, ls, n = t.tolist()
-        self.log("val_wer", we / max(rw, 1), prog_bar=True, sync_dist=False)
-        self.log("val_cer", ce / max(rc, 1), sync_dist=False)
-        self.log("val_loss", ls / max(n, 1), prog_bar=True, sync_dist=False)
-        self._val_counts, self._val_loss_sum, self._val_utts = ErrorCounts(), 0.0, 0
+        for i, (we, rw, ce, rc, ls, n) in enumerate(t.tolist()):
+            metrics = {"wer": we / max(rw, 1), "cer": ce / max(rc, 1), "loss": ls / max(n, 1)}
+            if self.dev_set_names is not None:
+                for key, value in metrics.items():
+                    self.log(f"val/{self.dev_set_names[i]}/{key}", value, sync_dist=False, add_dataloader_idx=False)
+            if i == self.monitor_dev_index:
+                self.log("val_wer", metrics["wer"], prog_bar=True, sync_dist=False, add_dataloader_idx=False)
+                self.log("val_cer", metrics["cer"], sync_dist=False, add_dataloader_idx=False)
+                self.log("val_loss", metrics["loss"], prog_bar=True, sync_dist=False, add_dataloader_idx=False)
+        self._val_totals = {}
 
     def configure_optimizers(self):
         opt = build_optimizer(self.parameters(), self.optim_config)
@@ -152,6 +209,19 @@ class CTCTrainingModule(L.LightningModule):
         if sched is None:
             return opt
         return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+
+
+class _ValTotals:
+    """Edit counts, summed loss and utterances of one dev set on this rank."""
+
+    def __init__(self) -> None:
+        self.counts = ErrorCounts()
+        self.loss_sum = 0.0
+        self.utterances = 0
+
+    def as_row(self) -> list[float]:
+        c = self.counts
+        return [c.word_errors, c.ref_words, c.char_errors, c.ref_chars, self.loss_sum, self.utterances]
 
 
 def _get_rng_state() -> dict:

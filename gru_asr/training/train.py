@@ -15,8 +15,15 @@ from lightning.pytorch.loggers import CSVLogger
 from omegaconf import DictConfig, OmegaConf
 
 from gru_asr.packaging import save_package
-from gru_asr.training.data import build_dataset, build_loader, compute_normalization_stats, read_manifests
+from gru_asr.training.checkpointing import (
+    AtomicCheckpointIO,
+    MidEpochCheckpoint,
+    latest_complete_checkpoint,
+    remove_unfinished_writes,
+)
+from gru_asr.training.data import build_dataset, build_dev_loaders, build_dev_sets, build_loader, compute_normalization_stats, read_manifests
 from gru_asr.training.module import CTCTrainingModule
+from gru_asr.training.preemption import PreemptionCheckpoint
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +59,7 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, Any
     module = CTCTrainingModule(model_cfg, OmegaConf.to_container(cfg.optim, resolve=True))
     data_cfg = OmegaConf.to_container(cfg.data, resolve=True)
     train_set = build_dataset(module.model, read_manifests(data_cfg["train"]), data_cfg, train=True)
-    dev_set = build_dataset(module.model, read_manifests(data_cfg["dev"]), data_cfg, train=False)
+    dev_sets = build_dev_sets(module.model, data_cfg)  # one dataset per named dev set
     if len(train_set) == 0:
         raise SystemExit("no usable training utterances: check the manifest (gru-asr data check)")
     module.skipped.skipped.update(train_set.report.skipped)
@@ -71,31 +78,41 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, Any
             mode="min",
             save_top_k=int(ckpt_cfg.get("save_top_k", 3)),
             save_last=True,
+            enable_version_counter=False,  # one last.ckpt shared with the callback below, always the newest
         ),
         LearningRateMonitor(logging_interval="step"),
         *(extra_callbacks or []),
     ]
     if every:
         # Mid-epoch checkpoints (preemption safety): refreshes last.ckpt every N steps.
-        callbacks.append(ModelCheckpoint(dirpath=exp_dir / "checkpoints", save_last=True, save_top_k=0, every_n_train_steps=int(every)))
+        callbacks.append(MidEpochCheckpoint(dirpath=exp_dir / "checkpoints", save_last=True, save_top_k=0, every_n_train_steps=int(every),
+                                         enable_version_counter=False))
     if early:
         callbacks.append(EarlyStopping(monitor="val_wer", mode="min", patience=int(early.get("patience", 5))))
+    # SIGTERM (preemption): finish the step, write last.ckpt, exit 143.
+    callbacks.append(PreemptionCheckpoint(exp_dir / "checkpoints" / "last.ckpt"))
     trainer = L.Trainer(
         default_root_dir=str(exp_dir),
         logger=[CSVLogger(str(exp_dir), name="logs")] + _tensorboard(exp_dir),
         callbacks=callbacks,
+        plugins=[AtomicCheckpointIO()],  # a killed write never leaves a half-written last.ckpt
         use_distributed_sampler=False,  # our bucketing sampler is rank-aware itself
         **trainer_cfg,
     )
     world, rank = trainer.world_size, trainer.global_rank
     train_loader = build_loader(train_set, data_cfg, train=True, seed=int(cfg.seed), world_size=world, rank=rank)
-    dev_loader = build_loader(dev_set, data_cfg, train=False, seed=int(cfg.seed), world_size=world, rank=rank)
+    dev_loader = build_dev_loaders(dev_sets, data_cfg, seed=int(cfg.seed), world_size=world, rank=rank)
+    module.set_dev_sets(dev_sets.log_names, monitor=dev_sets.monitor)  # per-set val/<name>/wer, val_wer from the monitored set
     module.train_sampler = train_loader.batch_sampler  # saved in checkpoints for mid-epoch resume
 
     resume = cfg.get("resume_from")
     if resume == "last":
-        last = exp_dir / "checkpoints" / "last.ckpt"
-        resume = str(last) if last.is_file() else None
+        # The newest checkpoint that is complete: a damaged file is passed over.
+        found = latest_complete_checkpoint(exp_dir / "checkpoints")
+        resume = str(found) if found else None
+        if trainer.is_global_zero:
+            remove_unfinished_writes(exp_dir / "checkpoints")
+            print(f"resuming from {found}" if found else "resume_from=last: no checkpoint yet, starting from scratch")
     t0 = time.time()
     trainer.fit(module, train_loader, dev_loader, ckpt_path=resume, weights_only=True)
     train_seconds = time.time() - t0
@@ -109,13 +126,14 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, Any
             package=str(package),
             best_val_wer=float(callbacks[0].best_model_score) if callbacks[0].best_model_score is not None else None,
             skipped_utterances=len(module.skipped),
+            skipped=dict(sorted(module.skipped.skipped.items())),  # every id with its reason
             nonfinite_loss_batches=module.nonfinite_loss_batches,
             nonfinite_grad_steps=module.nonfinite_grad_steps,
             epochs=trainer.current_epoch,
             steps=trainer.global_step,
         )
         (exp_dir / "train_result.json").write_text(json.dumps(result, indent=2))
-        print(module.skipped.summary())
+        print(module.skipped.summary() + (f"\n(every skipped id: {exp_dir / 'train_result.json'})" if len(module.skipped) else ""))
         print(f"packaged model: {package}")
     return result
 

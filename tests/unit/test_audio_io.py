@@ -59,3 +59,30 @@ def test_zero_length_audio_raises(tmp_path):
     sf.write(path, np.zeros(0, dtype=np.float32), 16000)
     with pytest.raises(AudioError, match="no audio samples"):
         load_audio(path)
+
+
+@pytest.mark.parametrize("orig_sr,new_sr", [(44100, 16000), (22050, 16000), (8000, 16000), (48000, 16000), (16000, 8000)])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_cached_resampler_equals_functional_resample(orig_sr, new_sr, dtype):
+    import math
+
+    import torchaudio.functional as AF
+
+    from gru_asr.audio.io import resample
+
+    g = math.gcd(orig_sr, new_sr)
+    gen = torch.Generator().manual_seed(orig_sr)
+    for n in (1, 37, 4410, 30001):
+        wav = (0.3 * torch.randn(n, generator=gen)).to(dtype)
+        expected = AF.resample(wav, orig_sr // g, new_sr // g)
+        got = resample(wav, orig_sr, new_sr)
+        assert got.dtype == dtype and torch.equal(got, expected)
+
+
+def test_load_audio_resamples_like_the_functional_form(tone_wav):
+    import torchaudio.functional as AF
+
+    path = tone_wav(sr=44100, seconds=0.7)
+    raw = torch.from_numpy(sf.read(path, dtype="float32")[0])
+    for _ in range(2):  # the second read uses the cached kernel
+        assert torch.equal(load_audio(path, sample_rate=16000), AF.resample(raw, 441, 160))

@@ -76,3 +76,33 @@ def test_speed_perturbation_changes_length_and_noise_hits_the_snr(tmp_path):
     added = mixed - wav
     snr = 10 * torch.log10(wav.pow(2).mean() / added.pow(2).mean())
     assert abs(float(snr) - 10.0) < 0.01
+
+
+def test_collate_matches_zero_padding_item_by_item():
+    gen = torch.Generator().manual_seed(0)
+    items = [
+        {"id": str(i), "audio": torch.randn(int(n), generator=gen), "tokens": torch.randint(1, 29, (int(t),), generator=gen), "text": "x"}
+        for i, (n, t) in enumerate([(1600, 5), (48000, 40), (7, 1), (23999, 17)])
+    ]
+    b = collate(items)
+    assert b["audio"].shape == (4, 48000) and b["audio"].dtype == torch.float32
+    assert b["tokens"].shape == (4, 40) and b["tokens"].dtype == torch.long
+    for i, it in enumerate(items):
+        n, t = it["audio"].numel(), it["tokens"].numel()
+        assert torch.equal(b["audio"][i, :n], it["audio"]) and not b["audio"][i, n:].any()
+        assert torch.equal(b["tokens"][i, :t], it["tokens"]) and not b["tokens"][i, t:].any()
+
+
+def test_a_segment_at_offset_zero_is_read_as_a_segment(tmp_path):
+    """offset 0.0 is the first segment of a long recording, not the whole file."""
+    import soundfile as sf
+
+    from gru_asr.data.manifest import read_manifest, segment_bounds, write_manifest
+
+    sf.write(tmp_path / "long.wav", torch.zeros(16000 * 5).numpy(), 16000)
+    entries = [{"id": "seg0", "audio": str(tmp_path / "long.wav"), "duration": 1.5, "offset": 0.0, "text": "a"},
+               {"id": "whole", "audio": str(tmp_path / "long.wav"), "duration": 5.0, "text": "b"}]
+    path = write_manifest(tmp_path / "m.jsonl", entries)
+    seg0, whole = read_manifest(path)
+    assert segment_bounds(seg0) == (0.0, 1.5)
+    assert segment_bounds(whole) == (0.0, None)

@@ -125,3 +125,4 @@ def test_wer_report_matches_jiwer_and_sclite_arithmetic():
     report = EvaluationReport(counts=c, utterances=utts)
     conf = {(r, h): n for r, h, n in report.confusions()}
     assert conf == {("the", ""): 1, ("", "there"): 1, ("b", "x"): 1, ("", "e"): 1}
+

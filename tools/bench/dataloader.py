@@ -4,6 +4,11 @@
 augmentation, collation, then log-mel features and SpecAugment), and
 (b) audio-seconds per second the default model trains at on the same batches.
 Target (issue 3): (a) >= 10 x (b), so the data layer never starves training.
+
+Features are the model's (``CTCModel.frontend``, computed batched in the
+training step, on the GPU when there is one), so (a) runs them in the main
+process on the batches the workers deliver. The waveform part alone (what the
+worker processes do) is printed as well, as ``loader_waveforms_vs_training``.
 Usage: .venv/bin/python tools/bench/dataloader.py [--full]
 Last line: `loader_vs_training: R` (a/b).
 """
@@ -44,20 +49,26 @@ def main() -> None:
     model = module.model
     dataset = build_dataset(model, read_manifests(str(tmp / "train.jsonl")), data_cfg, train=True)
 
-    loader_rates = []
-    for epoch in range(3):
+    def loader_rate(epoch: int, features: bool) -> float:
         loader = build_loader(dataset, data_cfg, train=True, seed=epoch)
         t0, secs = time.perf_counter(), 0.0
         model.train()
         for b in loader:
             if not b["size"]:
                 continue
-            with torch.no_grad():
-                feats, lens = model.frontend(b["audio"], b["audio_lens"])
-                for aug in model.augment:
-                    feats = aug(feats, lens)
+            if features:
+                with torch.no_grad():
+                    feats, lens = model.frontend(b["audio"], b["audio_lens"])
+                    for aug in model.augment:
+                        feats = aug(feats, lens)
             secs += float(b["audio_lens"].sum()) / model.sample_rate
-        loader_rates.append(secs / (time.perf_counter() - t0))
+        return secs / (time.perf_counter() - t0)
+
+    # Interleaved, so both see the same machine load.
+    loader_rates, waveform_rates = [], []
+    for epoch in range(3):
+        loader_rates.append(loader_rate(epoch, features=True))
+        waveform_rates.append(loader_rate(epoch, features=False))
 
     batches = [b for b in build_loader(dataset, {**data_cfg, "num_workers": 0}, train=True, seed=0) if b["size"]][:8]
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
@@ -73,8 +84,11 @@ def main() -> None:
             secs += float(b["audio_lens"].sum()) / model.sample_rate
         train_rates.append(secs / (time.perf_counter() - t0))
     a, b = statistics.median(loader_rates), statistics.median(train_rates)
+    w = statistics.median(waveform_rates)
+    print(f"loader, waveforms only (decode + speed perturb + collate, {args.workers} worker): {w:.1f} audio-s/s")
     print(f"loader (decode + speed perturb + collate + log-mel + SpecAugment, {args.workers} worker): {a:.1f} audio-s/s")
     print(f"training (default model bigru_small, {torch.get_num_threads()} threads): {b:.1f} audio-s/s")
+    print(f"loader_waveforms_vs_training: {w / b:.1f}")
     print(f"loader_vs_training: {a / b:.1f}")
 
 

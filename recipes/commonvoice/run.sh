@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# Common Voice recipe (any locale): the release as it ships -> packaged model -> WER on dev/test.
+# Uses the release's own train.tsv / dev.tsv / test.tsv (speaker-disjoint). validated.tsv
+# is a superset that contains the dev and test clips: it is prepared but never trained on.
+# Stages:
+#   0 prepare     manifests from the locale's .tsv files and clips/*.mp3
+#   1 statistics  corpus statistics and a data check of the training manifest
+#   2 tokenizer   char for English, SentencePiece BPE for other locales (--tokenizer to choose)
+#   3 train       BiGRU-CTC (feature normalization statistics are computed at its start)
+#   4 average     average the N best checkpoints (by dev WER)
+#   5 package     keep the average or the best single checkpoint, whichever is better on dev
+#   6 lm          n-gram LM + lexicon (training transcripts, or a text file)
+#   7 tune        grid-search lm_weight / word_score on dev
+#   8 evaluate    greedy and beam_lm on dev and test
+# A finished stage is not redone: delete its output to redo it.
+set -euo pipefail
+
+usage() {
+  cat <<'EOF'
+Usage: bash recipes/commonvoice/run.sh --root DIR [options] [-- HYDRA_OVERRIDES...]
+  --root DIR          the release folder holding <locale>/ (or the locale folder); needed by stage 0
+  --locale LOC        locale folder, e.g. en, de, fr (default en)
+  --stage N           first stage to run (default 0)
+  --stop-stage M      last stage to run (default 8)
+  --eval-sets LIST    splits evaluated in stage 8 (default dev,test)
+  --data DIR          manifests (default data/commonvoice_<locale>)
+  --exp DIR           experiment folder (default exp/commonvoice_<locale>_<experiment>)
+  --experiment NAME   conf/experiment/NAME.yaml (default cv_ds2_gpu)
+  --tokenizer KIND    char | bpe (default: char for en, bpe for other locales)
+  --vocab-size N      BPE vocabulary size (default 256)
+  --average N         checkpoints to average (default 5)
+  --lm-text FILE      LM training text, one sentence per line (default: training transcripts)
+  --lm-order N        n-gram order (default 4)
+  --beam-size N       beam for tuning and evaluation (default 200)
+  --device DEV        evaluation device: cpu | cuda (default cpu)
+  --nj N              processes for beam search (default 1)
+Environment: LM_WEIGHTS, WORD_SCORES (tuning grids), PYTHON (python with gru_asr, default python3).
+EOF
+}
+
+root=
+locale=en
+stage=0
+stop_stage=8
+eval_sets=dev,test
+data=
+exp=
+experiment=cv_ds2_gpu
+tokenizer=
+vocab_size=256
+average=5
+lm_text=
+lm_order=4
+beam_size=200
+device=cpu
+nj=1
+overrides=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --root) root=$2; shift 2 ;;
+    --locale) locale=$2; shift 2 ;;
+    --stage) stage=$2; shift 2 ;;
+    --stop-stage) stop_stage=$2; shift 2 ;;
+    --eval-sets) eval_sets=$2; shift 2 ;;
+    --data) data=$2; shift 2 ;;
+    --exp) exp=$2; shift 2 ;;
+    --experiment) experiment=$2; shift 2 ;;
+    --tokenizer) tokenizer=$2; shift 2 ;;
+    --vocab-size) vocab_size=$2; shift 2 ;;
+    --average) average=$2; shift 2 ;;
+    --lm-text) lm_text=$2; shift 2 ;;
+    --lm-order) lm_order=$2; shift 2 ;;
+    --beam-size) beam_size=$2; shift 2 ;;
+    --device) device=$2; shift 2 ;;
+    --nj) nj=$2; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    --) shift; overrides=("$@"); break ;;
+    *) echo "unknown option $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+# The char tokenizer spells English only (a-z and apostrophe); BPE covers every
+# character of the training text, whatever the alphabet.
+if [ -z "$tokenizer" ]; then
+  if [ "$locale" = en ]; then tokenizer=char; else tokenizer=bpe; fi
+fi
+case "$tokenizer" in char|bpe) ;; *) echo "--tokenizer must be char or bpe" >&2; exit 2 ;; esac
+data=${data:-data/commonvoice_$locale}
+exp=${exp:-exp/commonvoice_${locale}_$experiment}
+recipe_dir=$(cd "$(dirname "$0")" && pwd)
+python=${PYTHON:-python3}
+max_duration=15  # data check: Common Voice clips are at most ~10 s
+log() { echo "[$(date +%H:%M:%S)] $*"; }
+run_stage() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }
+train_manifest="$data/train.jsonl"
+tok_name=char
+[ "$tokenizer" = bpe ] && tok_name="bpe${vocab_size}"
+model="$exp/final.safetensors"
+
+if run_stage 0; then
+  if [ -f "$data/.prepared" ]; then log "stage 0: $data prepared, skipping"
+  else
+    [ -n "$root" ] || { echo "stage 0 needs --root (the Common Voice release folder)" >&2; exit 2; }
+    log "stage 0: preparing Common Voice ($locale) from $root"
+    gru-asr prepare commonvoice --root "$root" --locale "$locale" --out "$data"
+    for split in train dev; do
+      [ -f "$data/$split.jsonl" ] || { echo "no $split.tsv clips were prepared from $root: the recipe needs the release's train.tsv and dev.tsv" >&2; exit 1; }
+    done
+    touch "$data/.prepared"
+  fi
+fi
+
+if run_stage 1; then
+  if [ -f "$data/statistics.json" ]; then log "stage 1: statistics exist, skipping"
+  else
+    log "stage 1: corpus statistics and a data check of the training manifest"
+    manifests=("$train_manifest" "$data/dev.jsonl")
+    for split in ${eval_sets//,/ }; do
+      m="$data/$split.jsonl"
+      [ -f "$m" ] && [ "$m" != "$data/dev.jsonl" ] && manifests+=("$m")
+    done
+    "$python" -m gru_asr.corpora.statistics "${manifests[@]}" --json "$data/statistics.json.tmp" | tee "$data/statistics.txt"
+    # Problems are listed, not fatal: training skips such utterances itself.
+    gru-asr data check "$train_manifest" --max-duration "$max_duration" > "$data/check_train.txt" || true
+    tail -n 1 "$data/check_train.txt"
+    mv "$data/statistics.json.tmp" "$data/statistics.json"
+  fi
+fi
+
+if run_stage 2; then
+  # The run's config folder: the recipe's experiments plus the trained tokenizer.
+  mkdir -p "$exp/conf/tokenizer"
+  ln -sfn "$recipe_dir/conf/experiment" "$exp/conf/experiment"
+  if [ "$tokenizer" = char ]; then log "stage 2: character tokenizer, nothing to train"
+  elif [ -f "$exp/conf/tokenizer/$tok_name.yaml" ]; then log "stage 2: $tok_name exists, skipping"
+  else
+    log "stage 2: training a BPE tokenizer ($vocab_size pieces) on $train_manifest"
+    gru-asr tokenizer train "$train_manifest" -o "$exp/conf/tokenizer/$tok_name.yaml" --vocab-size "$vocab_size" --model-type bpe
+  fi
+fi
+
+if run_stage 3; then
+  if [ -f "$exp/train_result.json" ]; then log "stage 3: $exp trained, skipping"
+  else
+    log "stage 3: training ($experiment, tokenizer $tok_name)"
+    start=$(date +%s)
+    gru-asr train --config-dir "$(cd "$exp/conf" && pwd)" experiment="$experiment" tokenizer="$tok_name" \
+      exp_dir="$exp" data.train="$train_manifest" data.dev="$data/dev.jsonl" "${overrides[@]}"
+    echo "$(( $(date +%s) - start ))" > "$exp/train_wall_seconds"
+  fi
+fi
+
+if run_stage 4; then
+  if [ -f "$exp/model_avg.safetensors" ]; then log "stage 4: averaged model exists, skipping"
+  else
+    log "stage 4: averaging the $average best checkpoints (by dev WER)"
+    gru-asr package "$exp/checkpoints" --best "$average" -o "$exp/model_avg.safetensors"
+  fi
+fi
+
+if run_stage 5; then
+  if [ -f "$model" ]; then log "stage 5: $model exists, skipping"
+  else
+    log "stage 5: choosing between the best checkpoint and the average on dev (greedy)"
+    gru-asr evaluate --model "$exp/model.safetensors" "$data/dev.jsonl" --device "$device" --json | tail -n 1 > "$exp/dev_single.json"
+    gru-asr evaluate --model "$exp/model_avg.safetensors" "$data/dev.jsonl" --device "$device" --json | tail -n 1 > "$exp/dev_avg.json"
+    if "$python" -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(0 if b["wer"] <= a["wer"] else 1)' "$exp/dev_single.json" "$exp/dev_avg.json"; then
+      cp "$exp/model_avg.safetensors" "$model.tmp"; log "stage 5: using the average"
+    else
+      cp "$exp/model.safetensors" "$model.tmp"; log "stage 5: the best single checkpoint is better; keeping it"
+    fi
+    mv "$model.tmp" "$model"
+    gru-asr info "$model" > "$exp/final_info.json"
+  fi
+fi
+
+if run_stage 6; then
+  if [ -f "$exp/lm/lm.arpa" ]; then log "stage 6: LM exists, skipping"
+  else
+    source_text=${lm_text:-$train_manifest}
+    log "stage 6: ${lm_order}-gram LM and lexicon from $source_text (no dev/test sentence)"
+    excluded=("$data/dev.jsonl")
+    for split in ${eval_sets//,/ }; do [ -f "$data/$split.jsonl" ] && excluded+=("$data/$split.jsonl"); done
+    gru-asr lm build "$source_text" --order "$lm_order" --model "$model" --exclude "${excluded[@]}" \
+      -o "$exp/lm/lm.arpa" --lexicon "$exp/lm/lexicon.txt"
+  fi
+fi
+
+if run_stage 7; then
+  if [ -f "$exp/lm/decoder.yaml" ]; then log "stage 7: tuned decoder exists, skipping"
+  else
+    log "stage 7: tuning lm_weight / word_score on dev"
+    gru-asr tune-lm --model "$model" "$data/dev.jsonl" --lm "$exp/lm/lm.arpa" --lexicon "$exp/lm/lexicon.txt" \
+      --lm-weights="${LM_WEIGHTS:-0.5,1.0,1.5,2.0,2.5}" --word-scores="${WORD_SCORES:--1.0,0.0,1.0,2.0}" \
+      --beam-size "$beam_size" --write "$exp/lm/decoder.yaml" 2> "$exp/lm/tune.log" > "$exp/lm/tune.txt"
+    head -n 4 "$exp/lm/tune.txt"
+  fi
+fi
+
+if run_stage 8; then
+  for split in ${eval_sets//,/ }; do
+    [ -f "$data/$split.jsonl" ] || continue
+    log "stage 8: evaluating on $split"
+    gru-asr evaluate --model "$model" "$data/$split.jsonl" --device "$device" --out-dir "$exp/eval_${split}_greedy" >/dev/null
+    gru-asr evaluate --model "$model" "$data/$split.jsonl" --device "$device" --out-dir "$exp/eval_${split}_beam_lm" \
+      --decoder "$exp/lm/decoder.yaml" --decode-workers "$nj" 2> "$exp/eval_${split}_beam_lm.log" >/dev/null
+  done
+  "$python" - "$exp" "$eval_sets" <<'PY' | tee "$exp/results.txt"
+import json, os, sys
+exp, splits = sys.argv[1], sys.argv[2].split(",")
+print(f"{'split':<12} {'decoder':<8} {'WER %':>7} {'CER %':>7} {'utts':>6} {'words':>7} {'RTF':>7}")
+for split in splits:
+    for dec in ("greedy", "beam_lm"):
+        path = os.path.join(exp, f"eval_{split}_{dec}", "results.json")
+        if os.path.isfile(path):
+            s = json.load(open(path))
+            print(f"{split:<12} {dec:<8} {s['wer']:>7.2f} {s['cer']:>7.2f} {s['utterances']:>6} {s['ref_words']:>7} {s['rtf']:>7.4f}")
+PY
+  [ -f "$exp/train_wall_seconds" ] && echo "training wall time: $(cat "$exp/train_wall_seconds") s"
+fi
+exit 0

@@ -1,0 +1,50 @@
+"""Run by test_mixing_train.py: 2-process CPU DDP (gloo) training on a weighted
+mixture of two corpora, validated on two named dev sets.
+
+Lightning's DDP launcher re-runs this script once per extra rank. Each rank
+records the utterance ids it trained on and its number of batches.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import lightning as L
+import torch
+from hydra import compose, initialize_config_dir
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Record(L.Callback):
+    def __init__(self, out: Path):
+        self.out, self.ids, self.batches = out, [], 0
+
+    def on_train_batch_start(self, trainer, module, batch, idx):
+        self.ids.extend(batch["ids"])
+        self.batches += 1
+
+    def on_train_end(self, trainer, module):
+        (self.out / f"rank{trainer.global_rank}.json").write_text(json.dumps({"ids": self.ids, "batches": self.batches, "world": trainer.world_size}))
+
+
+def main(data: str, exp: str) -> None:
+    from gru_asr.training.train import train
+
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        cfg = compose("train", overrides=[
+            f"exp_dir={exp}",
+            f"data.train=[{{name: first, manifest: '{data}/first/train.jsonl', weight: 1.0}}, {{name: second, manifest: '{data}/second/train.jsonl', weight: 0.25}}]",
+            f"data.dev={{main: '{data}/dev.jsonl', other: '{data}/test.jsonl'}}", "data.monitor_dev=other",
+            "encoder.hidden_size=16", "encoder.num_layers=1", "encoder.subsampling.channels=[4,4]", "frontend.n_mels=40",
+            "data.batch_seconds=20", "data.num_workers=0", "data.stats_utterances=10", "data.min_duration=0", "data.max_duration=1000",
+            "trainer.devices=2", "+trainer.strategy=ddp", "trainer.max_epochs=1", "trainer.enable_progress_bar=false",
+            "trainer.log_every_n_steps=1", "augment=none",
+        ])
+    Path(exp).mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(1)
+    train(cfg, extra_callbacks=[Record(Path(exp))])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
