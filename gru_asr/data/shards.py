@@ -50,6 +50,7 @@ import soundfile as sf
 
 from gru_asr.audio import AudioError, audio_info
 from gru_asr.data.dataset import SkipReport
+from gru_asr.data.manifest import segment_bounds
 from gru_asr.packaging.package import atomic_write_bytes
 
 log = logging.getLogger(__name__)
@@ -216,22 +217,23 @@ def member_key(utt_id: str, taken: set[str]) -> str:
 def encode_utterance(entry: dict[str, Any], audio_format: str = "flac") -> tuple[bytes, str, float]:
     """The audio of one manifest entry as stored in a shard: ``(bytes, extension, seconds)``.
 
-    An entry with an ``offset`` is a segment (the manifest reader's rule): its
-    ``duration`` seconds from ``offset`` are cut out and stored on their own, as
-    FLAC when ``audio_format`` is ``original``. PCM samples are copied as
+    An entry with an ``offset`` (0.0 included) is a segment, as the manifest
+    reader has it (:func:`segment_bounds`): its ``duration`` seconds from
+    ``offset`` are cut out and stored on their own, as FLAC when
+    ``audio_format`` is ``original``. PCM samples are copied as
     integers, so 16/24-bit sources come back bit-exact; other sources are
     stored as 16-bit (FLAC) or float (WAV). Raises :class:`AudioError`.
     """
     path = entry["audio"]
-    offset = float(entry.get("offset") or 0.0)
-    if audio_format == "original" and not offset:
+    offset, duration = segment_bounds(entry)
+    if audio_format == "original" and duration is None:
         info = audio_info(path)  # refuses missing, empty and unreadable files
         if info.num_frames == 0:
             raise AudioError(path, "contains no audio samples")
         ext = Path(path).suffix.lstrip(".").lower() or "audio"
         return Path(path).read_bytes(), _KEY_UNSAFE.sub("_", ext), info.duration
     container = "WAV" if audio_format == "wav" else "FLAC"
-    samples, sr, subtype = _read_samples(path, offset, float(entry["duration"]) if offset else None)
+    samples, sr, subtype = _read_samples(path, offset, duration)
     if not sf.check_format(container, subtype):
         subtype = "FLOAT" if container == "WAV" and samples.dtype == np.float32 else "PCM_16"
     if samples.dtype == np.float32 and subtype.startswith("PCM"):
@@ -265,7 +267,7 @@ def _read_samples(path: str, offset: float, duration: float | None) -> tuple[np.
         msg = str(err).strip().splitlines()
         raise AudioError(path, f"not a readable audio file ({msg[-1] if msg else type(err).__name__})") from None
     if len(data) == 0:
-        raise AudioError(path, "contains no audio samples" if not offset else f"segment at {offset:.2f}s lies outside the file")
+        raise AudioError(path, "contains no audio samples" if duration is None else f"segment at {offset:.2f}s lies outside the file")
     if data.dtype == np.float32 and not np.isfinite(data).all():
         raise AudioError(path, "contains NaN or infinite samples")
     return data, sr, subtype

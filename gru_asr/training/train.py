@@ -103,7 +103,9 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, Any
     train_loader = build_loader(train_set, data_cfg, train=True, seed=int(cfg.seed), world_size=world, rank=rank)
     dev_loader = build_dev_loaders(dev_sets, data_cfg, seed=int(cfg.seed), world_size=world, rank=rank)
     module.set_dev_sets(dev_sets.log_names, monitor=dev_sets.monitor)  # per-set val/<name>/wer, val_wer from the monitored set
-    module.train_sampler = train_loader.batch_sampler  # saved in checkpoints for mid-epoch resume
+    # Saved in checkpoints for mid-epoch resume: the batch sampler for manifests,
+    # the loader itself for shards (it plans its own batches and has no sampler).
+    module.train_sampler = train_loader.batch_sampler if train_loader.batch_sampler is not None else train_loader
 
     resume = cfg.get("resume_from")
     if resume == "last":

@@ -11,7 +11,7 @@ import soundfile as sf
 import torch
 
 from gru_asr.audio import load_audio
-from gru_asr.data.manifest import read_manifest
+from gru_asr.data.manifest import read_manifest, segment_bounds
 from gru_asr.data.shard_batching import BatchingConfig, EpochPlan, equalize, plan_epoch
 from gru_asr.data.shard_reader import ShardBatchStream, ShardedSpeechDataset, ShardLoader
 from gru_asr.data.shards import is_shard_index, read_shard_index, read_shard_members, write_shards
@@ -20,12 +20,12 @@ from gru_asr.tokenizers import CharTokenizer
 
 SR = 16000
 WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
-SEGMENTS = {"long-a": (0.5, 1.0), "long-b": (2.25, 1.2)}  # id -> (offset, duration) in long.wav
+SEGMENTS = {"long-0": (0.0, 0.8), "long-a": (0.5, 1.0), "long-b": (2.25, 1.2)}  # id -> (offset, duration) in long.wav
 
 
 @pytest.fixture(scope="module")
 def manifest(tmp_path_factory) -> Path:
-    """16 short utterances (0.4-1.9 s, 16-bit noise) and two segments of a 4 s file."""
+    """16 short utterances (0.4-1.9 s, 16-bit noise) and three segments of a 4 s file."""
     root = tmp_path_factory.mktemp("corpus")
     (root / "wav").mkdir()
     rng = np.random.default_rng(0)
@@ -65,16 +65,15 @@ def rank_batches(s: ShardBatchStream) -> list[dict]:
 
 
 def expected_audio(entry) -> torch.Tensor:
-    if entry.get("offset"):
-        return load_audio(entry["audio"], SR, offset=entry["offset"], duration=entry["duration"])
-    return load_audio(entry["audio"], SR)
+    offset, duration = segment_bounds(entry)
+    return load_audio(entry["audio"], SR, offset=offset, duration=duration)
 
 
 @pytest.mark.parametrize("audio_format", ["flac", "wav", "original"])
 def test_round_trip_keeps_ids_texts_and_samples(manifest, tmp_path, audio_format):
     entries = read_manifest(manifest)
     result = write_shards(entries, tmp_path / "shards", shard_size=5, audio_format=audio_format)
-    assert len(result.shards) == 4 and result.utterances == 18 and not len(result.report)
+    assert len(result.shards) == 4 and result.utterances == 19 and not len(result.report)
     ds = corpus(tmp_path / "shards")
     items = {it["id"]: it for it in (ds[i] for i in range(len(ds)))}
     assert set(items) == {e["id"] for e in entries}
@@ -138,7 +137,7 @@ def test_batches_respect_the_seconds_bound(manifest, tmp_path):
 
 
 def test_corrupt_members_are_skipped_and_reported_by_id(manifest, tmp_path):
-    write_shards(read_manifest(manifest), tmp_path / "shards", shard_size=6, shuffle_seed=None)
+    write_shards(read_manifest(manifest), tmp_path / "shards", shard_size=5, shuffle_seed=None)
     index = read_shard_index(tmp_path / "shards")
     first = read_shard_members(index.shards[0].index)
     bad_audio, bad_json = first[1], first[3]
@@ -159,7 +158,7 @@ def test_corrupt_members_are_skipped_and_reported_by_id(manifest, tmp_path):
     assert {m.id for m in lost} <= set(skipped)
     assert set(skipped) == {bad_audio.id, bad_json.id} | {m.id for m in lost}
     trained = [u for b in batches for u in b["ids"]]
-    assert len(trained) + len(skipped) == 18 and not set(trained) & set(skipped)
+    assert len(trained) + len(skipped) == 19 and not set(trained) & set(skipped)
 
 
 def test_unreadable_source_audio_is_left_out_when_writing(manifest, tmp_path):
@@ -168,7 +167,7 @@ def test_unreadable_source_audio_is_left_out_when_writing(manifest, tmp_path):
     broken.write_bytes(b"RIFF....WAVEfmt nothing")
     entries += [{**entries[0], "id": "broken", "audio": str(broken)}, {**entries[0], "id": "gone", "audio": str(tmp_path / "gone.wav")}]
     result = write_shards(entries, tmp_path / "shards", shard_size=7)
-    assert set(result.report.skipped) == {"broken", "gone"} and result.utterances == 18
+    assert set(result.report.skipped) == {"broken", "gone"} and result.utterances == 19
 
 
 def test_writing_is_deterministic(manifest, tmp_path):
@@ -234,7 +233,7 @@ def test_too_few_shards_for_the_ranks_fail_early(manifest, tmp_path):
 def test_duration_limits_are_reported_at_build_time(manifest, tmp_path):
     write_shards(read_manifest(manifest), tmp_path / "shards", shard_size=6)
     ds = corpus(tmp_path / "shards", min_duration=0.6, max_duration=1.5)
-    assert len(ds) + len(ds.report) == 18
+    assert len(ds) + len(ds.report) == 19
     assert {"spk0/utt.00", "spk1/utt.01", "spk0/utt.12"} <= set(ds.report.skipped)
     ids = {u for b in rank_batches(ShardBatchStream(ds, BatchingConfig(max_seconds=4.0))) for u in b["ids"]}
     assert not ids & set(ds.report.skipped) and len(ids) == len(ds)
@@ -251,7 +250,7 @@ def test_training_uses_the_shard_reader_for_a_shard_folder(manifest, tmp_path):
     model = CTCModel(small_model_config())
     data_cfg = {"train": str(tmp_path / "shards"), "batch_seconds": 4.0, "num_workers": 0, "min_duration": 0.0, "max_duration": 20.0}
     train_set = build_dataset(model, read_manifests(data_cfg["train"]), data_cfg, train=True)
-    assert isinstance(train_set, ShardedSpeechDataset) and len(train_set) == 18
+    assert isinstance(train_set, ShardedSpeechDataset) and len(train_set) == 19
     compute_normalization_stats(model, train_set, max_utterances=5)  # random access into the tars
     loader = build_loader(train_set, data_cfg, train=True, seed=0)
     assert isinstance(loader, ShardLoader)
@@ -269,7 +268,7 @@ def test_cli_writes_shards(manifest, tmp_path):
     out = tmp_path / "shards"
     assert main(["data", "shard", str(manifest), "--out", str(out), "--shard-size", "4", "--format", "wav", "--keep-order"]) == 0
     rows = [json.loads(x) for x in (out / "shards.jsonl").read_text().splitlines()]
-    assert [r["utterances"] for r in rows] == [4, 4, 4, 4, 2] and all(r["format"] == "wav" for r in rows)
+    assert [r["utterances"] for r in rows] == [4, 4, 4, 4, 3] and all(r["format"] == "wav" for r in rows)
     assert [m.id for m in read_shard_members(out / rows[0]["index"])] == [e["id"] for e in read_manifest(manifest)[:4]]
     assert main(["data", "shard", str(manifest), "--out", str(out)]) == 2  # never over existing shards
 

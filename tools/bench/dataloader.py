@@ -9,6 +9,8 @@ Features are the model's (``CTCModel.frontend``, computed batched in the
 training step, on the GPU when there is one), so (a) runs them in the main
 process on the batches the workers deliver. The waveform part alone (what the
 worker processes do) is printed as well, as ``loader_waveforms_vs_training``.
+Each ratio is the median over three rounds of (loader, waveforms, training)
+measured in turn, with one persistent loader as in training.
 Usage: .venv/bin/python tools/bench/dataloader.py [--full]
 Last line: `loader_vs_training: R` (a/b).
 """
@@ -49,31 +51,31 @@ def main() -> None:
     model = module.model
     dataset = build_dataset(model, read_manifests(str(tmp / "train.jsonl")), data_cfg, train=True)
 
-    def loader_rate(epoch: int, features: bool) -> float:
-        loader = build_loader(dataset, data_cfg, train=True, seed=epoch)
+    # One loader for the whole run, as in training: its worker starts once
+    # (persistent_workers), not once per measured epoch.
+    loader = build_loader(dataset, data_cfg, train=True, seed=0)
+    next_epoch = iter(range(1_000_000))
+
+    def loader_rate(features: bool, epochs: int = 3) -> float:
         t0, secs = time.perf_counter(), 0.0
         model.train()
-        for b in loader:
-            if not b["size"]:
-                continue
-            if features:
-                with torch.no_grad():
-                    feats, lens = model.frontend(b["audio"], b["audio_lens"])
-                    for aug in model.augment:
-                        feats = aug(feats, lens)
-            secs += float(b["audio_lens"].sum()) / model.sample_rate
+        for _ in range(epochs):
+            loader.batch_sampler.set_epoch(next(next_epoch))
+            for b in loader:
+                if not b["size"]:
+                    continue
+                if features:
+                    with torch.no_grad():
+                        feats, lens = model.frontend(b["audio"], b["audio_lens"])
+                        for aug in model.augment:
+                            feats = aug(feats, lens)
+                secs += float(b["audio_lens"].sum()) / model.sample_rate
         return secs / (time.perf_counter() - t0)
-
-    # Interleaved, so both see the same machine load.
-    loader_rates, waveform_rates = [], []
-    for epoch in range(3):
-        loader_rates.append(loader_rate(epoch, features=True))
-        waveform_rates.append(loader_rate(epoch, features=False))
 
     batches = [b for b in build_loader(dataset, {**data_cfg, "num_workers": 0}, train=True, seed=0) if b["size"]][:8]
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
-    train_rates = []
-    for _ in range(2):
+
+    def train_rate() -> float:
         t0, secs = time.perf_counter(), 0.0
         for b in batches:
             lp, ol = model(b["audio"], b["audio_lens"])
@@ -82,14 +84,25 @@ def main() -> None:
             loss.backward()
             opt.step()
             secs += float(b["audio_lens"].sum()) / model.sample_rate
-        train_rates.append(secs / (time.perf_counter() - t0))
+        return secs / (time.perf_counter() - t0)
+
+    loader_rate(features=True, epochs=1)  # warm-up: worker start, page cache, resampler kernels
+    # Loader and training measured in turn, three times: on a shared machine the
+    # load drifts, and each ratio compares measurements taken moments apart.
+    loader_rates, waveform_rates, train_rates = [], [], []
+    for _ in range(3):
+        loader_rates.append(loader_rate(features=True))
+        waveform_rates.append(loader_rate(features=False))
+        train_rates.append(train_rate())
+    ratio = statistics.median(x / t for x, t in zip(loader_rates, train_rates))
+    waveform_ratio = statistics.median(x / t for x, t in zip(waveform_rates, train_rates))
     a, b = statistics.median(loader_rates), statistics.median(train_rates)
     w = statistics.median(waveform_rates)
     print(f"loader, waveforms only (decode + speed perturb + collate, {args.workers} worker): {w:.1f} audio-s/s")
     print(f"loader (decode + speed perturb + collate + log-mel + SpecAugment, {args.workers} worker): {a:.1f} audio-s/s")
     print(f"training (default model bigru_small, {torch.get_num_threads()} threads): {b:.1f} audio-s/s")
-    print(f"loader_waveforms_vs_training: {w / b:.1f}")
-    print(f"loader_vs_training: {a / b:.1f}")
+    print(f"loader_waveforms_vs_training: {waveform_ratio:.1f}")
+    print(f"loader_vs_training: {ratio:.1f}")
 
 
 if __name__ == "__main__":
