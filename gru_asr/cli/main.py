@@ -96,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--raw", action="store_true",
                     help="with --stream and the input -: read raw 16-bit little-endian mono PCM at the "
                          "model's sample rate from stdin (e.g. from arecord -f S16_LE -c 1)")
+    t.add_argument("--progress", choices=["auto", "on", "off"], default="auto",
+                   help="progress bar on stderr (auto: when stderr is a terminal and there are several files)")
     t.add_argument("--runtime", choices=["torch", "onnx"], default="torch",
                    help="onnx: --model is a .onnx file from `gru-asr export`, run with onnxruntime "
                         "(greedy decoding, CPU; docs/export.md)")
@@ -297,7 +299,8 @@ def cmd_transcribe(args) -> int:
     out_dir = Path(args.output_dir) if args.output_dir else None
     if out_dir:
         out_dir.mkdir(parents=True, exist_ok=True)
-    for res in model.transcribe(paths, batch_size=args.batch_size):
+    show = args.progress == "on" or (args.progress == "auto" and len(paths) > 1 and sys.stderr.isatty())
+    for res in model.transcribe(paths, batch_size=args.batch_size, progress=show):
         if not res.ok:
             failed += 1
             print(f"error: {res.audio}: {res.error}", file=sys.stderr)

@@ -71,34 +71,53 @@ class Model:
         max_batch_seconds: float = 600.0,
         chunk_seconds: float = 60.0,
         overlap_seconds: float = 4.0,
+        progress: bool = False,
+        group_size: int = 256,
     ) -> list[TranscriptionResult]:
         """Transcribe files; results come back in input order. Files that cannot be
         read get a result with ``error`` set instead of stopping the others.
         Files longer than ``chunk_seconds`` are decoded in overlapping chunks
-        (memory bounded by the chunk, not the file)."""
+        (memory bounded by the chunk, not the file). Files are read ``group_size``
+        at a time, so memory is bounded by a group, not by the whole list;
+        ``progress`` draws a bar on stderr."""
+        paths = [audio] if isinstance(audio, (str, Path)) else list(audio)
+        results = [TranscriptionResult(audio=str(p)) for p in paths]
+        bar = progress_bar(len(paths), enabled=progress)
+        try:
+            for start in range(0, len(paths), max(1, group_size)):
+                group = range(start, min(start + max(1, group_size), len(paths)))
+                self._transcribe_group(paths, results, group, batch_size, max_batch_seconds,
+                                       chunk_seconds, overlap_seconds, bar)
+        finally:
+            bar.close()
+        return results
+
+    def _transcribe_group(self, paths, results, group, batch_size, max_batch_seconds, chunk_seconds,
+                          overlap_seconds, bar) -> None:
         from gru_asr.audio import audio_info
         from gru_asr.inference.long_audio import stitch_text, transcribe_long
 
-        paths = [audio] if isinstance(audio, (str, Path)) else list(audio)
-        results = [TranscriptionResult(audio=str(p)) for p in paths]
         loaded: list[tuple[int, torch.Tensor]] = []
-        for i, p in enumerate(paths):
+        for i in group:
+            p = paths[i]
             try:
                 if audio_info(p).duration > chunk_seconds:
                     words, dur = transcribe_long(self, str(p), chunk_seconds, overlap_seconds)
                     results[i].words, results[i].duration = words, round(dur, 3)
                     results[i].text = stitch_text(words)
+                    bar.update(1)
                     continue
                 wav = load_audio(p, self.sample_rate)
                 results[i].duration = round(wav.numel() / self.sample_rate, 3)
                 loaded.append((i, wav))
             except AudioError as err:
                 results[i].error = err.reason
+                bar.update(1)
         hyps = self.decode_waveforms([w for _, w in loaded], batch_size, max_batch_seconds)
         for (i, _), nbest in zip(loaded, hyps):
             best = nbest[0]
             results[i].text, results[i].words, results[i].score = best.text, best.words, best.score
-        return results
+        bar.update(len(loaded))
 
     def stream(self):
         """A :class:`~gru_asr.inference.streaming.StreamingTranscriber` for one live
@@ -141,3 +160,11 @@ class Model:
             flush()
         return out
 
+
+def progress_bar(total: int, enabled: bool):
+    """A tqdm bar over files on stderr (a no-op object when disabled)."""
+    import sys
+
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="file", disable=not enabled, file=sys.stderr, dynamic_ncols=True)
