@@ -208,7 +208,7 @@ def _older(installed: str, required: str) -> bool:
 
     try:
         return Version(installed) < Version(required)
-    except InvalidVersion:
+    except (InvalidVersion, TypeError):  # a version that is not a string
         return False
 
 

@@ -2,11 +2,12 @@
 resume from that is known to be complete.
 
 Lightning's own writer streams the checkpoint through fsspec into a temporary
-file in the system temp folder and then moves it; when that folder is on
-another filesystem the move is a copy into the destination, so a kill during
-it leaves a truncated ``last.ckpt``. :class:`AtomicCheckpointIO` writes the
-temporary file beside the target instead, fsyncs it and renames it over the
-target: ``last.ckpt`` is always either the previous or the new checkpoint.
+file in the system temp folder and then moves it, without fsync; when that
+folder is on another filesystem the move is a copy into the destination, so a
+kill during it leaves a truncated ``last.ckpt``. :class:`AtomicCheckpointIO`
+writes the temporary file beside the target instead, fsyncs it and renames it
+over the target: ``last.ckpt`` is always either the previous or the new
+checkpoint.
 """
 
 from __future__ import annotations

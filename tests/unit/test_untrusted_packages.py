@@ -158,3 +158,13 @@ def test_malformed_metadata_is_a_package_error(package, edit):
     rewrite(package, edit_meta=edit)
     with pytest.raises(PackageError, match="malformed package metadata"):
         load_package(package)
+
+
+def test_an_unparsable_plugin_version_is_not_a_crash(package):
+    def version(meta):
+        comps = json.loads(meta["components"])
+        comps["encoder"]["version"] = [1, 2]  # a TypeError used to escape the version check
+        meta["components"] = json.dumps(comps)
+
+    rewrite(package, edit_meta=version)
+    assert isinstance(load_package(package), CTCModel)  # like an invalid version string: not compared
