@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import torch
-
 from torch.nn.utils.rnn import pad_sequence
 from torch.utils.data import Dataset
 
