@@ -12,6 +12,7 @@ import json
 import logging
 import multiprocessing as mp
 import random
+import signal
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -157,6 +158,9 @@ def _init_worker() -> None:
     # One thread per worker: the pool already uses every core, and forked
     # children that inherit a multi-threaded pool oversubscribe badly.
     torch.set_num_threads(1)
+    # The parent may have a SIGTERM handler installed (e.g. a training run in the
+    # same process): workers must still stop when the pool terminates them.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
     _SYNTH = EspeakSynthesizer()
 
@@ -220,8 +224,16 @@ def build_corpus(
     workers = workers or min(mp.cpu_count(), 8)
     t0 = time.time()
     if workers > 1:
-        with mp.get_context("fork").Pool(workers, initializer=_init_worker) as pool:
+        pool = mp.get_context("fork").Pool(workers, initializer=_init_worker)
+        finished = False
+        try:
             durations = dict(pool.imap_unordered(_render_and_write, jobs, chunksize=16))
+            finished = True
+        finally:
+            # After a full run, close() lets the workers exit on their own;
+            # terminate() can leave one blocked on the task queue's lock.
+            pool.close() if finished else pool.terminate()
+            pool.join()
     else:
         _init_worker()
         durations = dict(map(_render_and_write, jobs))

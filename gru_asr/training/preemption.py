@@ -80,7 +80,11 @@ class PreemptionCheckpoint(Checkpoint):
 
     def teardown(self, trainer: L.Trainer, module: L.LightningModule, stage: str) -> None:
         for sig, handler in self._previous.items():
-            if threading.current_thread() is threading.main_thread() and handler is not None:
+            # Only if ours is still installed: when Lightning has already restored the
+            # process's original handler, putting its fit-time handler back would leave
+            # SIGTERM ignored after training (forked workers would then never exit).
+            if (threading.current_thread() is threading.main_thread() and handler is not None
+                    and signal.getsignal(sig) == self._on_signal):
                 signal.signal(sig, handler)
         self._previous = {}
 
