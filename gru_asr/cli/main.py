@@ -288,29 +288,16 @@ def cmd_transcribe(args) -> int:
     except (PackageError, FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    from gru_asr.inference.formats import EXTENSIONS, format_result
+    from gru_asr.inference.formats import write_transcripts
     from gru_asr.inference.inputs import expand_inputs
 
     paths = expand_inputs(args.audio)
     if not paths:
         print("error: no audio files found in the given inputs", file=sys.stderr)
         return 1
-    failed = 0
-    out_dir = Path(args.output_dir) if args.output_dir else None
-    if out_dir:
-        out_dir.mkdir(parents=True, exist_ok=True)
     show = args.progress == "on" or (args.progress == "auto" and len(paths) > 1 and sys.stderr.isatty())
-    for res in model.transcribe(paths, batch_size=args.batch_size, progress=show):
-        if not res.ok:
-            failed += 1
-            print(f"error: {res.audio}: {res.error}", file=sys.stderr)
-            continue
-        text = format_result(res, args.format, single=len(paths) == 1)
-        if out_dir:
-            (out_dir / (Path(res.audio).stem + EXTENSIONS[args.format])).write_text(text + "\n", encoding="utf-8")
-        else:
-            print(text, flush=True)
-    return 1 if failed else 0
+    results = model.transcribe(paths, batch_size=args.batch_size, progress=show)
+    return 1 if write_transcripts(results, paths, args.format, args.output_dir) else 0
 
 
 def cmd_transcribe_stream(args) -> int:
@@ -318,7 +305,7 @@ def cmd_transcribe_stream(args) -> int:
     from gru_asr.audio import AudioError
     from gru_asr.encoders import StreamingNotSupportedError
     from gru_asr.inference import Model, TranscriptionResult
-    from gru_asr.inference.formats import EXTENSIONS, format_result
+    from gru_asr.inference.formats import write_transcripts
     from gru_asr.inference.inputs import expand_inputs
     from gru_asr.inference.streaming import iter_file_chunks, iter_raw_pcm
     from gru_asr.packaging import PackageError
@@ -348,35 +335,28 @@ def cmd_transcribe_stream(args) -> int:
     if not paths:
         print("error: no audio files found in the given inputs", file=sys.stderr)
         return 1
-    failed = 0
-    out_dir = Path(args.output_dir) if args.output_dir else None
-    if out_dir:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    for path in paths:
-        if raw:
-            chunks = iter_raw_pcm(sys.stdin.buffer, model.sample_rate, args.chunk_ms / 1000)
-        else:
-            chunks = iter_file_chunks(path, model.sample_rate, args.chunk_ms / 1000)
-        streamer.reset()
-        shown = ""
-        try:
-            for chunk in chunks:
-                partial = streamer.accept_waveform(chunk)
-                if partial.text != shown:  # greedy partials only grow: print when they do
-                    shown = partial.text
-                    print(f"partial: {path} [{partial.audio_seconds:.2f} s]: {shown}", file=sys.stderr, flush=True)
-        except AudioError as err:
-            failed += 1
-            print(f"error: {path}: {err.reason}", file=sys.stderr)
-            continue
-        final = streamer.finalize()
-        res = TranscriptionResult(audio=path, text=final.text, duration=final.duration, words=final.words, score=final.score)
-        text = format_result(res, args.format, single=len(paths) == 1)
-        if out_dir:
-            (out_dir / (Path(path).stem + EXTENSIONS[args.format])).write_text(text + "\n", encoding="utf-8")
-        else:
-            print(text, flush=True)
-    return 1 if failed else 0
+
+    def streamed():
+        for path in paths:
+            if raw:
+                chunks = iter_raw_pcm(sys.stdin.buffer, model.sample_rate, args.chunk_ms / 1000)
+            else:
+                chunks = iter_file_chunks(path, model.sample_rate, args.chunk_ms / 1000)
+            streamer.reset()
+            shown = ""
+            try:
+                for chunk in chunks:
+                    partial = streamer.accept_waveform(chunk)
+                    if partial.text != shown:  # greedy partials only grow: print when they do
+                        shown = partial.text
+                        print(f"partial: {path} [{partial.audio_seconds:.2f} s]: {shown}", file=sys.stderr, flush=True)
+            except AudioError as err:
+                yield TranscriptionResult(audio=path, text="", duration=0.0, error=err.reason)
+                continue
+            final = streamer.finalize()
+            yield TranscriptionResult(audio=path, text=final.text, duration=final.duration, words=final.words, score=final.score)
+
+    return 1 if write_transcripts(streamed(), paths, args.format, args.output_dir) else 0
 
 
 def _read_sentences(path: str) -> list[str]:

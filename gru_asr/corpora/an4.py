@@ -4,6 +4,9 @@ audio in ``wav/an4_clstk/<spk>/<utt>.wav`` and ``wav/an4test_clstk/<spk>/<utt>.w
 
 AN4 has no dev set: a speaker-disjoint dev split is carved from the training
 speakers (``dev_speakers`` of them, chosen by a seeded draw).
+
+Preparation also writes ``synth_text.txt``: AN4-style sentences for the built-in
+synthesizer (``gru-asr synth --text``), which recipes/an4 mixes into training.
 """
 
 from __future__ import annotations
@@ -65,4 +68,69 @@ def prepare_an4(root: str | Path, out_dir: str | Path, dev_speakers: int = 8, se
         "dev": [e for e in train if e["speaker"] in dev_set],
         "test": test,
     }
-    return write_splits(out_dir, splits)
+    manifests = write_splits(out_dir, splits)
+    # Text for AN4-style synthetic speech (recipes/an4, --synth-weight): training
+    # transcripts only, so no dev sentence reaches the synthetic training data.
+    if "train" in manifests:
+        write_an4_style_text(manifests["train"], Path(out_dir) / "synth_text.txt")
+    return manifests
+
+
+# AN4's own kind of sentence, for synthetic speech that widens its 66 training
+# speakers (espeak-ng voices reading what AN4 speakers read: spelled names and
+# words, digit strings, numbers, the command words).
+_DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_PREFIXES = ("enter ", "rubout ", "erase ", "")
+_SUFFIXES = (" enter", " stop", "")
+
+
+def an4_style_sentences(transcripts: list[str], count: int = 4000, seed: int = 1) -> list[str]:
+    """The distinct training ``transcripts`` (lowercased, sorted) followed by ``count``
+    generated sentences in AN4's style.
+
+    Mix: 30 % spelled first names, 20 % random letter strings, 20 % digit strings
+    (with "oh" for zero), 15 % numbers read as numbers, 15 % letters then digits;
+    one in ten is framed by AN4's command words ("rubout ... enter"). Names and
+    numbers come from the synthetic corpus's word lists, so every word is one
+    espeak-ng reads plainly.
+    """
+    from gru_asr.synth.text_generator import FEMALE_NAMES, MALE_NAMES, number_to_words
+
+    rng = random.Random(seed)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    names = FEMALE_NAMES + MALE_NAMES
+
+    def spell(word: str) -> str:
+        return " ".join(word)
+
+    def random_letters(lo: int, hi: int) -> str:
+        return "".join(rng.choice(letters) for _ in range(rng.randint(lo, hi)))
+
+    out = sorted({t.lower() for t in transcripts if t.strip()})
+    for _ in range(count):
+        r = rng.random()
+        if r < 0.30:
+            s = spell(rng.choice(names))
+        elif r < 0.50:
+            s = spell(random_letters(2, 7))
+        elif r < 0.70:
+            s = " ".join(rng.choice(_DIGITS + ("oh",)) for _ in range(rng.randint(3, 7)))
+        elif r < 0.85:
+            s = number_to_words(rng.randint(1, 9999))
+        else:
+            s = spell(random_letters(1, 3)) + " " + " ".join(rng.choice(_DIGITS) for _ in range(rng.randint(1, 4)))
+        if rng.random() < 0.1:
+            s = rng.choice(_PREFIXES) + s + rng.choice(_SUFFIXES)
+        out.append(s)
+    return out
+
+
+def write_an4_style_text(train_manifest: str | Path, out_path: str | Path, count: int = 4000, seed: int = 1) -> Path:
+    """One sentence per line for ``gru-asr synth --text``, from the training transcripts."""
+    from gru_asr.data import read_manifest
+
+    transcripts = [e["text"] for e in read_manifest(train_manifest, resolve_paths=False)]
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text("\n".join(an4_style_sentences(transcripts, count, seed)) + "\n", encoding="utf-8")
+    return out_path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
 
@@ -71,7 +72,7 @@ def words_from_alignment(
         if cur:
             text = tokenizer.decode(cur).strip()
             if text:
-                conf = float(torch.tensor(cur_probs).clamp(min=1e-10).log().mean().exp())
+                conf = math.exp(sum(math.log(max(p, 1e-10)) for p in cur_probs) / len(cur_probs))
                 words.append(
                     WordTiming(text, round(cur_frames[0] * frame_shift, 3), round((cur_frames[-1] + 1) * frame_shift, 3), round(conf, 4))
                 )

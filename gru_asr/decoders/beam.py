@@ -15,6 +15,7 @@ import multiprocessing as mp
 import os
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from gru_asr.decoders.base import DECODERS, Decoder, Hypothesis, words_from_alignment
@@ -47,8 +48,14 @@ class _FlashlightDecoder(Decoder):
         beam_threshold: float = 25.0,
         nbest: int = 1,
         num_workers: int | None = None,
+        blank_skip: float | None = None,
     ):
         super().__init__(tokenizer, frame_shift)
+        if blank_skip is not None and not 0.0 < blank_skip < 1.0:
+            raise ValueError(f"blank_skip is a probability in (0, 1), not {blank_skip}")
+        # Frames where blank has at least this probability carry (almost) no choice
+        # for the search: each run of them is decoded as one frame (see collapse_blank_runs).
+        self.blank_skip_logp = math.log(blank_skip) if blank_skip is not None else None
         for name, path in (("lm", lm), ("lexicon", lexicon)):
             if path is not None and not Path(path).is_file():
                 raise FileNotFoundError(f"{name} file not found: {path}")
@@ -83,36 +90,53 @@ class _FlashlightDecoder(Decoder):
         return self._decoder
 
     def decode(self, log_probs: torch.Tensor, lengths: torch.Tensor) -> list[list[Hypothesis]]:
-        log_probs = log_probs.float().cpu().contiguous()
-        lengths = lengths.cpu()
-        items = [(log_probs[b, : int(lengths[b])].clone(), ) for b in range(log_probs.size(0))]
+        log_probs = log_probs.float().cpu()
+        lengths = lengths.cpu().tolist()
+        # numpy arrays, not tensors, cross the process boundary: torch pickles a
+        # tensor through a shared-memory file per tensor, which costs more than
+        # decoding a short utterance.
+        items = [log_probs[b, : int(lengths[b])].numpy().copy() for b in range(log_probs.size(0))]
         if self.num_workers > 1 and len(items) > 1:
             if self._pool is None:
                 self._pool = mp.get_context("fork").Pool(self.num_workers, initializer=_init_worker, initargs=(self,))
-            return self._pool.map(_decode_in_worker, [x[0] for x in items])
-        return [self.decode_one(x[0]) for x in items]
+            chunk = max(1, len(items) // (self.num_workers * 4))
+            return self._pool.map(_decode_in_worker, items, chunksize=chunk)
+        return [self.decode_one(x) for x in items]
 
-    def decode_one(self, emissions: torch.Tensor) -> list[Hypothesis]:
+    def decode_one(self, emissions: torch.Tensor | np.ndarray) -> list[Hypothesis]:
         """n-best for one utterance's (T, V) log-probs."""
-        T = emissions.size(0)
+        emissions = np.ascontiguousarray(emissions.numpy() if isinstance(emissions, torch.Tensor) else emissions, dtype=np.float32)
+        T, V = emissions.shape
         if T == 0:
             return [Hypothesis(text="", score=0.0)]
         dec = self._get()
-        extra = len(self.options["tokens"]) - emissions.size(1)
+        original_frames = None
+        if self.blank_skip_logp is not None:
+            emissions, original_frames = collapse_blank_runs(emissions, self.blank_skip_logp)
+            T = emissions.shape[0]
+        extra = len(self.options["tokens"]) - V
         if extra > 0:  # the silence token flashlight needs but the model never emits
-            emissions = torch.cat([emissions, emissions.new_full((T, extra), -1e4)], dim=1)
-        hyps = dec(emissions.unsqueeze(0), torch.tensor([T], dtype=torch.int32))[0]
+            emissions = np.concatenate([emissions, np.full((T, extra), -1e4, np.float32)], axis=1)
+        # flashlight directly on the array's memory: torchaudio's wrapper turns every
+        # hypothesis into tensors, which costs as much as the search on short inputs.
+        results = dec.decoder.decode(emissions.ctypes.data, T, emissions.shape[1])[: self.options["nbest"]]
+        vocab = self.tokenizer.vocab_size
         out = []
-        for h in hyps:
-            ids = [int(t) for t in h.tokens]
-            steps = [int(s) for s in h.timesteps]
-            pairs = [(i, s) for i, s in zip(ids, steps) if i != 0 and i < self.tokenizer.vocab_size]
-            tokens = [i for i, _ in pairs]
-            frames = [min(s, T - 1) for _, s in pairs]
-            probs = [math.exp(float(emissions[f, i])) for i, f in zip(tokens, frames)]
-            text = " ".join(h.words) if h.words else self.tokenizer.decode(tokens)
+        for r in results:
+            tokens, frames, prev = [], [], 0  # 0 is blank
+            for t, idx in enumerate(r.tokens):
+                # The path has one token per frame; a token is emitted where it starts.
+                if idx != prev and 0 < idx < vocab:
+                    tokens.append(idx)
+                    frames.append(min(t, T - 1))
+                prev = idx
+            probs = np.exp(emissions[frames, tokens]).tolist() if tokens else []
+            if original_frames is not None:
+                frames = original_frames[frames].tolist() if frames else []
+            words_ids = [w for w in r.words if w >= 0]
+            text = " ".join(dec.word_dict.get_entry(w) for w in words_ids) if words_ids else self.tokenizer.decode(tokens)
             words = words_from_alignment(self.tokenizer, tokens, frames, probs, self.frame_shift)
-            out.append(Hypothesis(text=" ".join(text.split()), score=float(h.score), tokens=tokens, words=words))
+            out.append(Hypothesis(text=" ".join(text.split()), score=float(r.score), tokens=tokens, words=words))
         return out or [Hypothesis(text="", score=float("-inf"))]
 
     def __getstate__(self):
@@ -127,6 +151,23 @@ class _FlashlightDecoder(Decoder):
             self._pool = None
 
 
+def collapse_blank_runs(emissions: np.ndarray, blank_logp: float) -> tuple[np.ndarray, np.ndarray]:
+    """Keep one frame of every run of frames whose blank log-prob is at least ``blank_logp``.
+
+    A CTC beam search spends the same work on every frame, but in a frame where
+    blank is nearly certain every hypothesis just extends with blank. One frame
+    per run is kept, not none: it is the blank that separates a doubled letter
+    ("l <blank> l" is "ll"). Returns the kept frames and their original indices
+    (for timestamps).
+    """
+    blank = emissions[:, 0] >= blank_logp
+    keep = ~blank
+    keep[1:] |= blank[1:] & ~blank[:-1]  # the first frame of each blank run
+    keep[0] |= blank[0]
+    index = np.flatnonzero(keep)
+    return np.ascontiguousarray(emissions[index]), index
+
+
 _WORKER_DECODER: _FlashlightDecoder | None = None
 
 
@@ -136,7 +177,7 @@ def _init_worker(decoder: _FlashlightDecoder) -> None:
     _WORKER_DECODER = decoder
 
 
-def _decode_in_worker(emissions: torch.Tensor) -> list[Hypothesis]:
+def _decode_in_worker(emissions: np.ndarray) -> list[Hypothesis]:
     assert _WORKER_DECODER is not None
     return _WORKER_DECODER.decode_one(emissions)
 
@@ -146,9 +187,10 @@ class BeamDecoder(_FlashlightDecoder):
     """CTC prefix beam search without a language model."""
 
     def __init__(self, tokenizer, frame_shift: float, beam_size: int = 20, beam_size_token: int | None = None,
-                 beam_threshold: float = 25.0, nbest: int = 1, num_workers: int | None = None):
+                 beam_threshold: float = 25.0, nbest: int = 1, num_workers: int | None = None,
+                 blank_skip: float | None = None):
         super().__init__(tokenizer, frame_shift, beam_size=beam_size, beam_size_token=beam_size_token,
-                         beam_threshold=beam_threshold, nbest=nbest, num_workers=num_workers)
+                         beam_threshold=beam_threshold, nbest=nbest, num_workers=num_workers, blank_skip=blank_skip)
 
 
 @DECODERS.register("beam_lm")
@@ -169,9 +211,10 @@ class KenLMBeamDecoder(_FlashlightDecoder):
         beam_threshold: float = 25.0,
         nbest: int = 1,
         num_workers: int | None = None,
+        blank_skip: float | None = None,
     ):
         if lm is None:
             raise ValueError("beam_lm needs an lm (ARPA or KenLM binary file); use 'beam' to decode without one")
         super().__init__(tokenizer, frame_shift, lm=lm, lexicon=lexicon, lm_weight=lm_weight, word_score=word_score,
                          unk_score=unk_score, beam_size=beam_size, beam_size_token=beam_size_token,
-                         beam_threshold=beam_threshold, nbest=nbest, num_workers=num_workers)
+                         beam_threshold=beam_threshold, nbest=nbest, num_workers=num_workers, blank_skip=blank_skip)

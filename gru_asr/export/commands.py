@@ -66,7 +66,7 @@ def transcribe_onnx(args) -> int:
     with onnxruntime (no torch in the model path); same inputs and output formats
     as the PyTorch path."""
     from gru_asr.export.onnx_runtime import OnnxModel, OnnxModelError
-    from gru_asr.inference.formats import EXTENSIONS, format_result
+    from gru_asr.inference.formats import write_transcripts
     from gru_asr.inference.inputs import expand_inputs
 
     if getattr(args, "decoder", None) not in (None, "greedy") or getattr(args, "lm", None):
@@ -87,21 +87,7 @@ def transcribe_onnx(args) -> int:
     if not paths:
         print("error: no audio files found in the given inputs", file=sys.stderr)
         return 1
-    failed = 0
-    out_dir = Path(args.output_dir) if args.output_dir else None
-    if out_dir:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    for res in model.transcribe(paths, batch_size=args.batch_size):
-        if not res.ok:
-            failed += 1
-            print(f"error: {res.audio}: {res.error}", file=sys.stderr)
-            continue
-        text = format_result(res, args.format, single=len(paths) == 1)
-        if out_dir:
-            (out_dir / (Path(res.audio).stem + EXTENSIONS[args.format])).write_text(text + "\n", encoding="utf-8")
-        else:
-            print(text, flush=True)
-    return 1 if failed else 0
+    return 1 if write_transcripts(model.transcribe(paths, batch_size=args.batch_size), paths, args.format, args.output_dir) else 0
 
 
 def _missing_modules(names: list[str]) -> list[str]:

@@ -50,3 +50,26 @@ def format_result(result: TranscriptionResult, fmt: str, single: bool = True) ->
         name = Path(result.audio).stem
         return "\n".join(f"{name} 1 {w.start:.3f} {max(w.end - w.start, 0.0):.3f} {w.word} {w.confidence:.4f}" for w in result.words)
     raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+
+
+def write_transcripts(results, paths: list[str], fmt: str, output_dir: str | None) -> int:
+    """The CLI's output side, shared by every ``transcribe`` path (batch, ``--stream``,
+    ``--runtime onnx``): each result printed, or written to ``output_dir/<stem><ext>``;
+    failures reported on stderr. Returns the number of inputs that failed."""
+    import sys
+
+    out_dir = Path(output_dir) if output_dir else None
+    if out_dir:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    failed = 0
+    for res in results:
+        if not res.ok:
+            failed += 1
+            print(f"error: {res.audio}: {res.error}", file=sys.stderr)
+            continue
+        text = format_result(res, fmt, single=len(paths) == 1)
+        if out_dir:
+            (out_dir / (Path(res.audio).stem + EXTENSIONS[fmt])).write_text(text + "\n", encoding="utf-8")
+        else:
+            print(text, flush=True)
+    return failed

@@ -203,9 +203,33 @@ class CTCTrainingModule(L.LightningModule):
                 self.log("val_loss", metrics["loss"], prog_bar=True, sync_dist=False, add_dataloader_idx=False)
         self._val_totals = {}
 
+    def _time_fraction(self):
+        """Training time used so far over ``trainer.max_time`` (``None`` without a budget).
+
+        Read from Lightning's ``Timer``, whose state is checkpointed, so a resumed
+        run counts the time spent before the interruption. Under DDP rank 0's
+        clock is broadcast so that every rank steps to the same learning rate.
+        """
+        from lightning.pytorch.callbacks import Timer
+
+        timer = next((c for c in self.trainer.callbacks if isinstance(c, Timer) and c._duration), None)
+        if timer is None:
+            return None
+        trainer, budget = self.trainer, float(timer._duration)
+
+        def fraction() -> float:
+            value = timer.time_elapsed("train") / budget
+            if trainer.world_size > 1:
+                value = trainer.strategy.broadcast(value, src=0)
+            return value
+
+        return fraction
+
     def configure_optimizers(self):
         opt = build_optimizer(self.parameters(), self.optim_config)
-        sched = build_scheduler(opt, self.optim_config.get("scheduler", {}), int(self.trainer.estimated_stepping_batches))
+        sched = build_scheduler(
+            opt, self.optim_config.get("scheduler", {}), int(self.trainer.estimated_stepping_batches), self._time_fraction()
+        )
         if sched is None:
             return opt
         return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}

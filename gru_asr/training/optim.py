@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 
@@ -18,8 +19,14 @@ def build_optimizer(params, cfg: dict) -> torch.optim.Optimizer:
     raise ValueError(f"unknown optimizer {name!r}; choose adamw or sgd")
 
 
-def build_scheduler(optimizer, cfg: dict, total_steps: int):
-    """A per-step ``LambdaLR`` (or OneCycle); ``None`` for a constant rate."""
+def build_scheduler(optimizer, cfg: dict, total_steps: int, time_fraction: Callable[[], float] | None = None):
+    """A per-step ``LambdaLR`` (or OneCycle); ``None`` for a constant rate.
+
+    ``time_fraction`` (elapsed training time over the time budget) lets
+    ``warmup_cosine`` with ``time_aware: true`` anneal by whichever runs out
+    first, steps or time: a run stopped by ``trainer.max_time`` on a slower or
+    busier machine still ends at the bottom of its schedule instead of midway.
+    """
     name = cfg.get("name", "warmup_cosine")
     warmup = int(cfg.get("warmup_steps", 0))
     if isinstance(cfg.get("warmup_ratio"), (int, float)) and cfg.get("warmup_ratio"):
@@ -29,11 +36,17 @@ def build_scheduler(optimizer, cfg: dict, total_steps: int):
     if name == "constant":
         return None
     if name == "warmup_cosine":
+        time_aware = bool(cfg.get("time_aware", False))
+        if time_aware and time_fraction is None:
+            raise ValueError("scheduler.time_aware needs a time budget: set trainer.max_time")
 
         def fn(step: int) -> float:
             if step < warmup:
                 return (step + 1) / max(warmup, 1)
-            progress = min(1.0, (step - warmup) / max(total_steps - warmup, 1))
+            progress = (step - warmup) / max(total_steps - warmup, 1)
+            if time_aware:
+                progress = max(progress, time_fraction())
+            progress = min(1.0, progress)
             return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
 
         return torch.optim.lr_scheduler.LambdaLR(optimizer, fn)

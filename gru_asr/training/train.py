@@ -120,6 +120,9 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, Any
     train_seconds = time.time() - t0
 
     result: dict[str, Any] = {"train_seconds": round(train_seconds, 1), "exp_dir": str(exp_dir)}
+    # Each rank saw (and skipped) its own share of the data: pool the reports so that
+    # train_result.json lists every skipped id, not just rank 0's.
+    skipped = gather_skipped(module.skipped.skipped) if world > 1 else dict(module.skipped.skipped)
     if trainer.global_rank == 0:
         ckpt = callbacks[0].best_model_path or callbacks[0].last_model_path
         best = CTCTrainingModule.load_from_checkpoint(ckpt, map_location="cpu", weights_only=True) if ckpt else module
@@ -127,15 +130,15 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, Any
         result.update(
             package=str(package),
             best_val_wer=float(callbacks[0].best_model_score) if callbacks[0].best_model_score is not None else None,
-            skipped_utterances=len(module.skipped),
-            skipped=dict(sorted(module.skipped.skipped.items())),  # every id with its reason
+            skipped_utterances=len(skipped),
+            skipped=dict(sorted(skipped.items())),  # every id with its reason, from every rank
             nonfinite_loss_batches=module.nonfinite_loss_batches,
             nonfinite_grad_steps=module.nonfinite_grad_steps,
             epochs=trainer.current_epoch,
             steps=trainer.global_step,
         )
         (exp_dir / "train_result.json").write_text(json.dumps(result, indent=2))
-        print(module.skipped.summary() + (f"\n(every skipped id: {exp_dir / 'train_result.json'})" if len(module.skipped) else ""))
+        print(module.skipped.summary() + (f"\n(every skipped id: {exp_dir / 'train_result.json'})" if skipped else ""))
         print(f"packaged model: {package}")
     return result
 
@@ -147,3 +150,17 @@ def _tensorboard(exp_dir: Path) -> list:
         return [TensorBoardLogger(str(exp_dir), name="tb")]
     except ModuleNotFoundError:  # tensorboard is optional at run time
         return []
+
+
+def gather_skipped(local: dict[str, str]) -> dict[str, str]:
+    """The union of every rank's skipped ids (with reasons); ``local`` when not distributed."""
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()):
+        return dict(local)
+    reports: list[dict[str, str] | None] = [None] * dist.get_world_size()
+    dist.all_gather_object(reports, dict(local))
+    merged: dict[str, str] = {}
+    for report in reports:
+        merged.update(report or {})
+    return merged

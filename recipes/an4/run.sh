@@ -1,24 +1,56 @@
 #!/usr/bin/env bash
-# AN4 recipe: raw corpus -> packaged model -> measured WER.
+# AN4 recipe: the corpus as it ships -> packaged model -> measured WER.
+# ../shared/data/an4 has the training partition only: stage 0 carves a
+# speaker-disjoint dev split (8 speakers) out of it; test is used when present.
 # Stages:
-#   0 prepare   manifests from the corpus layout (speaker-disjoint dev split of 8 speakers)
-#   1 train     BiGRU-CTC (statistics are computed at the start of training)
-#   2 average   average the best checkpoints into the packaged model
-#   3 lm        3-gram LM + lexicon from the training transcripts
-#   4 tune      grid-search lm_weight / word_score on dev
-#   5 evaluate  greedy and beam_lm on dev (and test when the corpus has it)
-# Usage: bash recipes/an4/run.sh [--root ../shared/data/an4] [--stage N] [--stop-stage M]
-#                                [--exp DIR] [--experiment NAME] [-- HYDRA_OVERRIDES...]
+#   0 prepare     manifests (+ synth_text.txt), and AN4-style synthetic speech to mix in
+#   1 statistics  corpus statistics and a data check of the training manifest
+#   2 tokenizer   char (default) or a SentencePiece BPE model trained on the training text
+#   3 train       BiGRU-CTC on AN4 (+ synthetic speech at --synth-weight)
+#   4 average     average the N best checkpoints (by dev WER)
+#   5 package     keep the average or the best single checkpoint, whichever is better on dev
+#   6 lm          3-gram LM + lexicon from the training transcripts
+#   7 tune        grid-search lm_weight / word_score on dev
+#   8 evaluate    greedy and beam_lm on dev (and test when the corpus has it)
 # A finished stage is not redone: delete its output to redo it.
 set -euo pipefail
 
+usage() {
+  cat <<'USAGE'
+Usage: bash recipes/an4/run.sh [options] [-- HYDRA_OVERRIDES...]
+  --root DIR          the AN4 folder (etc/, wav/) (default ../shared/data/an4)
+  --stage N           first stage to run (default 0)
+  --stop-stage M      last stage to run (default 8)
+  --data DIR          manifests (default data/an4)
+  --exp DIR           experiment folder (default exp/<experiment>)
+  --experiment NAME   conf/experiment/NAME.yaml (default an4_medium)
+  --synth-hours H     hours of AN4-style synthetic speech built in stage 0 (default 1.0)
+  --synth-weight W    its seconds per epoch relative to AN4's; 0 trains on AN4 alone (default 0.5)
+  --tokenizer KIND    char | bpe (default char)
+  --vocab-size N      BPE vocabulary size (default 64)
+  --average N         checkpoints to average (default 3)
+  --beam-size N       beam for tuning and evaluation (default 50)
+  --nj N              processes for beam search (default 1)
+Environment: LM_WEIGHTS, WORD_SCORES (tuning grids), PYTHON (python with gru_asr, default python3).
+USAGE
+}
+
 root=../shared/data/an4
 stage=0
-stop_stage=5
+stop_stage=8
 data=data/an4
-exp=exp/an4_medium
+exp=
 experiment=an4_medium
+synth_hours=1.0
+synth_weight=0.5
+tokenizer=char
+vocab_size=64
 average=3
+lm_text=
+lm_order=3
+beam_size=50
+device=cpu
+nj=1
 overrides=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -28,77 +60,63 @@ while [ $# -gt 0 ]; do
     --data) data=$2; shift 2 ;;
     --exp) exp=$2; shift 2 ;;
     --experiment) experiment=$2; shift 2 ;;
+    --synth-hours) synth_hours=$2; shift 2 ;;
+    --synth-weight) synth_weight=$2; shift 2 ;;
+    --tokenizer) tokenizer=$2; shift 2 ;;
+    --vocab-size) vocab_size=$2; shift 2 ;;
     --average) average=$2; shift 2 ;;
+    --beam-size) beam_size=$2; shift 2 ;;
+    --nj) nj=$2; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
     --) shift; overrides=("$@"); break ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
+    *) echo "unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
 done
+case "$tokenizer" in char|bpe) ;; *) echo "--tokenizer must be char or bpe" >&2; exit 2 ;; esac
+exp=${exp:-exp/$experiment}
 recipe_dir=$(cd "$(dirname "$0")" && pwd)
+python=${PYTHON:-python3}
+max_duration=20  # data check: AN4 utterances are under 10 s
 log() { echo "[$(date +%H:%M:%S)] $*"; }
 run_stage() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }
-model="$exp/model.safetensors"
+train_manifest="$data/train.jsonl"
+eval_sets=dev,test
+tok_name=char
+[ "$tokenizer" = bpe ] && tok_name="bpe${vocab_size}"
+model="$exp/final.safetensors"
+use_synth=$("$python" -c 'import sys; print(int(float(sys.argv[1]) > 0))' "$synth_weight")
+synth="$data/synth"
+# AN4 speakers read the same kinds of prompt ("yes", "enter five"): the dev split holds out
+# speakers, not sentences, and dropping every training sentence a dev speaker also said
+# would drop words such as "yes" from the lexicon altogether.
+lm_exclude_eval_sentences=0
 
 if run_stage 0; then
-  if [ -f "$data/train.jsonl" ]; then log "stage 0: $data prepared, skipping"
+  if [ -f "$data/.prepared" ]; then log "stage 0: $data prepared, skipping"
   else
-    log "stage 0: preparing AN4 from $root"
+    log "stage 0: preparing AN4 from $root (dev: 8 held-out training speakers)"
     gru-asr prepare an4 --root "$root" --out "$data"
+    touch "$data/.prepared"
   fi
-fi
-
-if run_stage 1; then
-  if [ -f "$exp/train_result.json" ]; then log "stage 1: $exp trained, skipping"
-  else
-    log "stage 1: training ($experiment)"
-    start=$(date +%s)
-    gru-asr train --config-dir "$recipe_dir/conf" experiment="$experiment" exp_dir="$exp" \
-      data.train="$data/train.jsonl" data.dev="$data/dev.jsonl" "${overrides[@]}"
-    echo "$(( $(date +%s) - start ))" > "$exp/train_wall_seconds"
-  fi
-fi
-
-if run_stage 2; then
-  if [ -f "$exp/.averaged" ]; then log "stage 2: averaged model exists, skipping"
-  else
-    log "stage 2: averaging the $average best checkpoints (by dev WER)"
-    gru-asr package "$exp/checkpoints" --best "$average" -o "$exp/model_avg.safetensors"
-    gru-asr evaluate --model "$model" "$data/dev.jsonl" --json | tail -n 1 > "$exp/dev_single.json"
-    gru-asr evaluate --model "$exp/model_avg.safetensors" "$data/dev.jsonl" --json | tail -n 1 > "$exp/dev_avg.json"
-    # Keep the average only if it is at least as good on dev.
-    if python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(0 if b["wer"] <= a["wer"] else 1)' "$exp/dev_single.json" "$exp/dev_avg.json"; then
-      cp "$exp/model_avg.safetensors" "$model"; log "stage 2: using the average"
+  if [ "$use_synth" = 1 ]; then
+    if [ -f "$synth/train.jsonl" ]; then log "stage 0: $synth exists, skipping"
     else
-      log "stage 2: the best single checkpoint is better; keeping it"
+      log "stage 0: $synth_hours h of AN4-style synthetic speech (espeak-ng voices) into $synth"
+      gru-asr synth --out "$synth.tmp" --hours "$synth_hours" --text "$data/synth_text.txt" --noise-prob 0.4
+      rm -rf "$synth" && mv "$synth.tmp" "$synth"
     fi
-    touch "$exp/.averaged"
   fi
 fi
 
-if run_stage 3; then
-  if [ -f "$exp/lm/lm.arpa" ]; then log "stage 3: LM exists, skipping"
-  else
-    log "stage 3: 3-gram LM and lexicon from the training transcripts"
-    gru-asr lm build "$data/train.jsonl" --order 3 --model "$model" -o "$exp/lm/lm.arpa" --lexicon "$exp/lm/lexicon.txt"
-  fi
+# Training reads a mixture: all of AN4 each epoch plus synth_weight x its seconds
+# of synthetic speech drawn afresh (docs/training.md, "Mixing corpora").
+data_overrides=(data.dev="$data/dev.jsonl")
+if [ "$use_synth" = 1 ]; then
+  data_overrides+=("data.train=[{name:an4,manifest:'$train_manifest',weight:1.0},{name:synth,manifest:'$synth/train.jsonl',weight:$synth_weight}]")
+else
+  data_overrides+=(data.train="$train_manifest")
 fi
 
-if run_stage 4; then
-  if [ -f "$exp/lm/decoder.yaml" ]; then log "stage 4: tuned decoder exists, skipping"
-  else
-    log "stage 4: tuning lm_weight / word_score on dev"
-    gru-asr tune-lm --model "$model" "$data/dev.jsonl" --lm "$exp/lm/lm.arpa" --lexicon "$exp/lm/lexicon.txt" \
-      --lm-weights="${LM_WEIGHTS:-0.25,0.5,1.0,1.5,2.0}" --word-scores="${WORD_SCORES:--1.0,0.0,1.0,2.0}" \
-      --write "$exp/lm/decoder.yaml" 2>/dev/null
-  fi
-fi
-
-if run_stage 5; then
-  for split in dev test; do
-    [ -f "$data/$split.jsonl" ] || continue
-    log "stage 5: evaluating on $split"
-    gru-asr evaluate --model "$model" "$data/$split.jsonl" --out-dir "$exp/eval_${split}_greedy"
-    gru-asr evaluate --model "$model" "$data/$split.jsonl" --out-dir "$exp/eval_${split}_beam_lm" \
-      --decoder "$exp/lm/decoder.yaml" 2>/dev/null
-  done
-  [ -f "$exp/train_wall_seconds" ] && echo "training wall time: $(cat "$exp/train_wall_seconds") s"
-fi
+# Stages 1-8 are the same as in the corpus recipes.
+source "$recipe_dir/../common/stages.sh"
+exit 0

@@ -18,17 +18,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 class Record(L.Callback):
     def __init__(self, out: Path):
-        self.out, self.ids, self.batches = out, [], 0
+        self.out, self.ids, self.skipped, self.batches = out, [], [], 0
 
     def on_train_batch_start(self, trainer, module, batch, idx):
         self.ids.extend(batch["ids"])
+        self.skipped.extend(utt_id for utt_id, _ in batch["skipped"])
         self.batches += 1
 
     def on_train_end(self, trainer, module):
         h = hashlib.sha256()
         for k, v in sorted(module.model.state_dict().items()):
             h.update(k.encode() + v.detach().cpu().contiguous().numpy().tobytes())
-        (self.out / f"rank{trainer.global_rank}.json").write_text(json.dumps({"ids": self.ids, "batches": self.batches, "weights": h.hexdigest(), "world": trainer.world_size}))
+        (self.out / f"rank{trainer.global_rank}.json").write_text(json.dumps({"ids": self.ids, "skipped": self.skipped, "batches": self.batches, "weights": h.hexdigest(), "world": trainer.world_size}))
 
 
 def main(data: str, exp: str) -> None:

@@ -39,14 +39,19 @@ def an4_root(tmp_path):
 
 def test_an4_recipe_stages_and_resume(tmp_path):
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}", LM_WEIGHTS="0.5,1.0", WORD_SCORES="0.0")
+    # A few seconds of AN4-style synthetic speech, so the mixture path runs too.
     cmd = ["bash", "recipes/an4/run.sh", "--root", str(an4_root(tmp_path)), "--data", str(tmp_path / "data"),
-           "--exp", str(tmp_path / "exp"), "--experiment", "an4_tiny", "--average", "1"]
+           "--exp", str(tmp_path / "exp"), "--experiment", "an4_tiny", "--average", "1", "--synth-hours", "0.003"]
     first = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env)
     assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-3000:]
-    exp = tmp_path / "exp"
-    for f in ["model.safetensors", "lm/lm.arpa", "lm/lexicon.txt", "lm/decoder.yaml", "eval_dev_greedy/results.json", "eval_dev_beam_lm/results.json"]:
+    data, exp = tmp_path / "data", tmp_path / "exp"
+    assert (data / "synth_text.txt").is_file() and (data / "synth/train.jsonl").is_file()
+    for f in ["final.safetensors", "lm/lm.arpa", "lm/lexicon.txt", "lm/decoder.yaml", "eval_dev_greedy/results.json", "eval_dev_beam_lm/results.json"]:
         assert (exp / f).is_file(), f
     assert json.loads((exp / "eval_dev_greedy/results.json").read_text())["utterances"] > 0
-    second = subprocess.run(cmd + ["--stop-stage", "4"], capture_output=True, text=True, cwd=ROOT, env=env)
+    train_cfg = (exp / "config.yaml").read_text()
+    assert "weight: 0.5" in train_cfg and "synth/train.jsonl" in train_cfg  # trained on the mixture
+    second = subprocess.run(cmd + ["--stop-stage", "7"], capture_output=True, text=True, cwd=ROOT, env=env)
     assert second.returncode == 0, second.stderr[-2000:]
-    assert second.stdout.count("skipping") == 5  # stages 0-4 are all finished
+    # stages 0 (AN4 and synth), 1 and 3-7 are finished; stage 2 has nothing to do for characters
+    assert second.stdout.count("skipping") == 8, second.stdout

@@ -34,6 +34,25 @@ def test_an4_fixture_with_test_partition_and_speaker_disjoint_dev(tmp_path):
     assert not {e["speaker"] for e in train} & {e["speaker"] for e in dev}
     assert test[0]["id"] == "cen1-fcaw-b" and test[0]["text"] == "ENTER FOUR" and test[0]["duration"] == 1.5
     assert {e["duration"] for e in train + dev} == {1.0, 2.0}
+    # AN4-style text for synthetic speech: the training transcripts, never a dev one
+    synth_text = (tmp_path / "out/synth_text.txt").read_text().splitlines()
+    assert {e["text"].lower() for e in train} <= set(synth_text)
+    assert len(synth_text) == len({e["text"] for e in train}) + 4000
+
+
+def test_an4_style_sentences_are_seeded_spoken_letters_and_numbers():
+    from gru_asr.corpora.an4 import an4_style_sentences
+    from gru_asr.synth.text_generator import normalize_spoken
+
+    a = an4_style_sentences(["R O B E R T", "ENTER FIVE", "R O B E R T"], count=500, seed=3)
+    assert a == an4_style_sentences(["ENTER FIVE", "R O B E R T"], count=500, seed=3)  # order/duplicates do not matter
+    assert a[:2] == ["enter five", "r o b e r t"]
+    generated = a[2:]
+    assert len(generated) == 500 and generated != an4_style_sentences([], count=500, seed=4)
+    assert all(s == normalize_spoken(s) for s in generated)  # already in spoken form: what espeak reads is the target
+    single_letters = sum(len(w) == 1 for s in generated for w in s.split())
+    digit_words = sum(w in {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "oh"} for s in generated for w in s.split())
+    assert single_letters > 1000 and digit_words > 300  # mostly spelled letters and digits, as in AN4
 
 
 def test_librispeech_fixture(tmp_path):

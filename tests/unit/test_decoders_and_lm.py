@@ -109,6 +109,43 @@ def test_lm_flips_a_hypothesis_to_an_in_vocabulary_word(tmp_path):
     assert hyp.text == "the cat sat"
 
 
+def test_collapse_blank_runs_keeps_one_frame_per_run():
+    from gru_asr.decoders.beam import collapse_blank_runs
+
+    sure, unsure = math.log(0.9999), math.log(0.5)
+    blank = [sure, sure, unsure, sure, sure, sure, unsure, unsure, sure]
+    em = torch.tensor([[b, 0.0] for b in blank]).numpy()
+    kept, index = collapse_blank_runs(em, math.log(0.999))
+    assert index.tolist() == [0, 2, 3, 6, 7, 8]  # first of each sure-blank run, every other frame
+    assert (kept == em[index]).all()
+
+
+def test_blank_skip_decodes_the_same_words_at_the_same_times(tmp_path):
+    # Long blank stretches between words and a doubled letter separated by one blank run.
+    ids = TOK.encode("all be well")
+    rows = []
+    for i in ids:
+        rows += [i, 0] + [0] * (8 if TOK.is_space(i) else 0)
+    rows = [0] * 10 + rows + [0] * 10
+    lp = torch.full((len(rows), TOK.vocab_size), math.log(1e-4 / (TOK.vocab_size - 1)))
+    for t, i in enumerate(rows):
+        lp[t, i] = math.log(1 - 1e-4)
+    arpa = build_arpa(toy_corpus() + ["all be well"], tmp_path / "lm.arpa", order=2)
+    lexicon, _ = build_lexicon(arpa_vocabulary(arpa), TOK, tmp_path / "lexicon.txt")
+    hyps = {}
+    for skip in (None, 0.999):
+        for cfg in ({"name": "beam", "blank_skip": skip},
+                    {"name": "beam_lm", "lm": str(arpa), "lexicon": str(lexicon), "blank_skip": skip}):
+            dec = build_decoder({**cfg, "num_workers": 1}, TOK, 0.04)
+            hyps[(cfg["name"], skip)] = dec.decode(lp.unsqueeze(0), torch.tensor([lp.size(0)]))[0][0]
+    for name in ("beam", "beam_lm"):
+        full, skipped = hyps[(name, None)], hyps[(name, 0.999)]
+        assert full.text == skipped.text == "all be well"
+        assert [(w.word, w.start, w.end) for w in skipped.words] == [(w.word, w.start, w.end) for w in full.words]
+    with pytest.raises(ValueError, match="blank_skip"):
+        build_decoder({"name": "beam", "blank_skip": 1.5}, TOK, 0.04)
+
+
 def test_wer_report_matches_jiwer_and_sclite_arithmetic():
     import jiwer
 

@@ -1,4 +1,7 @@
+import math
+
 import lightning as L
+import pytest
 import torch
 from torch.utils.data import DataLoader
 
@@ -50,3 +53,42 @@ def test_ctc_loss_falls_on_a_tiny_overfit_set():
     with torch.no_grad():
         last = float(module.ctc_loss(b)[0])
     assert last < 0.5 * first
+
+
+def test_time_aware_cosine_anneals_by_whichever_runs_out_first():
+    from gru_asr.training.optim import build_scheduler
+
+    clock = {"fraction": 0.0}
+    cfg = {"name": "warmup_cosine", "warmup_steps": 0, "min_lr_ratio": 0.1, "time_aware": True}
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    sched = build_scheduler(opt, cfg, total_steps=1000, time_fraction=lambda: clock["fraction"])
+    opt.step(), sched.step()
+    assert abs(opt.param_groups[0]["lr"] - (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi / 1000)))) < 1e-9  # steps lead
+    clock["fraction"] = 0.5  # half the time budget gone after 2 of 1000 steps
+    opt.step(), sched.step()
+    assert abs(opt.param_groups[0]["lr"] - 0.55) < 1e-9  # cosine at 50 %
+    clock["fraction"] = 1.3  # over budget: the floor, never below it
+    opt.step(), sched.step()
+    assert abs(opt.param_groups[0]["lr"] - 0.1) < 1e-9
+    # Without time_aware the clock is ignored.
+    opt2 = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    plain = build_scheduler(opt2, {**cfg, "time_aware": False}, total_steps=1000, time_fraction=lambda: 1.0)
+    opt2.step(), plain.step()
+    assert opt2.param_groups[0]["lr"] > 0.99
+    with pytest.raises(ValueError, match="max_time"):
+        build_scheduler(opt, cfg, total_steps=10, time_fraction=None)
+
+
+def test_time_fraction_reads_the_trainer_budget():
+    module = CTCTrainingModule(small_model_config(), optim_cfg())
+    b = batch(torch.randn(1, 16000) * 0.1, "abc")
+    trainer = L.Trainer(max_steps=2, max_time={"seconds": 3600}, accelerator="cpu", logger=False, enable_checkpointing=False,
+                        enable_progress_bar=False, enable_model_summary=False, limit_val_batches=0)
+    trainer.fit(module, DataLoader([b] * 2, batch_size=None, collate_fn=lambda x: x))
+    fraction = module._time_fraction()
+    assert fraction is not None and 0.0 < fraction() < 0.05
+    no_budget = L.Trainer(max_steps=1, accelerator="cpu", logger=False, enable_checkpointing=False,
+                          enable_progress_bar=False, enable_model_summary=False, limit_val_batches=0)
+    module2 = CTCTrainingModule(small_model_config(), optim_cfg())
+    no_budget.fit(module2, DataLoader([b], batch_size=None, collate_fn=lambda x: x))
+    assert module2._time_fraction() is None
