@@ -64,26 +64,22 @@ def words_from_alignment(
     past its last; its confidence is the geometric mean of its tokens' probabilities.
     """
     words: list[WordTiming] = []
-    cur: list[int] = []
-    cur_frames: list[int] = []
-    cur_probs: list[float] = []
+    logs = [math.log(p) if p > 1e-10 else -23.03 for p in frame_probs]
 
-    def flush() -> None:
-        if cur:
-            text = tokenizer.decode(cur).strip()
+    def add(a: int, b: int) -> None:  # tokens[a:b] are one word
+        if b > a:
+            text = tokenizer.decode(tokens[a:b]).strip()
             if text:
-                conf = math.exp(sum(math.log(max(p, 1e-10)) for p in cur_probs) / len(cur_probs))
-                words.append(
-                    WordTiming(text, round(cur_frames[0] * frame_shift, 3), round((cur_frames[-1] + 1) * frame_shift, 3), round(conf, 4))
-                )
-        cur.clear(), cur_frames.clear(), cur_probs.clear()
+                conf = math.exp(sum(logs[a:b]) / (b - a))
+                words.append(WordTiming(text, round(frames[a] * frame_shift, 3), round((frames[b - 1] + 1) * frame_shift, 3), round(conf, 4)))
 
-    for tok, fr, p in zip(tokens, frames, frame_probs):
+    first = 0  # index of the current word's first token
+    for i, tok in enumerate(tokens):
         if tokenizer.is_space(tok):
-            flush()
-            continue
-        if tokenizer.word_boundary(tok):
-            flush()
-        cur.append(tok), cur_frames.append(fr), cur_probs.append(p)
-    flush()
+            add(first, i)
+            first = i + 1
+        elif tokenizer.word_boundary(tok):
+            add(first, i)
+            first = i
+    add(first, len(tokens))
     return words

@@ -58,15 +58,6 @@ class LogMelFrontend(Frontend):
             mask = lengths_to_mask(lengths, waveforms.size(1))
             waveforms = waveforms + self.dither * torch.randn_like(waveforms) * mask
         with torch.autocast(device_type=waveforms.device.type, enabled=False):
-            # torchaudio's MelSpectrogram computed by hand from its own window and
-            # filterbank: |X|^2 as re^2 + im^2 (abs() would take a square root only
-            # to square it again) and the filterbank applied in (B, T, F) layout, so
-            # no transposed copies. Same numbers, about a third less time on CPU.
-            spec = torch.stft(
-                waveforms.float(), self.n_fft, hop_length=self.hop, win_length=self.win,
-                window=self.mel.spectrogram.window, center=False, return_complex=True,
-            )
-            power = torch.view_as_real(spec).pow(2).sum(-1).transpose(1, 2)  # (B, T, F)
-            mel = torch.matmul(power, self.mel.mel_scale.fb)  # (B, T, n_mels)
-        feats = torch.log(mel + 1e-6)
+            spec = self.mel(waveforms.float())  # (B, F, T)
+        feats = torch.log(spec + 1e-6).transpose(1, 2)
         return feats, self.num_frames(lengths)

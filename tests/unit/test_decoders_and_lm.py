@@ -33,6 +33,10 @@ def test_decoders_agree_on_peaked_emissions(name):
     starts = [w.start for w in hyp.words]
     assert starts == sorted(starts) and all(0 <= w.start < w.end <= lp.size(0) * 0.04 for w in hyp.words)
     assert all(0 < w.confidence <= 1 for w in hyp.words)
+    # Emitted where the argmax path starts each character: "h" in frame 0, "w" after
+    # "hello " (6 characters of 4 frames each); the same frames for every decoder.
+    assert hyp.words[0].start == 0.0 and hyp.words[1].start == round(6 * 4 * 0.04, 3)
+    assert hyp.tokens == TOK.encode("hello world")  # no silence tokens added at the ends
 
 
 def test_prefix_beam_search_beats_greedy_on_split_mass():

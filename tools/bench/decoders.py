@@ -4,6 +4,14 @@ greedy, beam, beam_lm and, when installed, pyctcdecode at equal beam width.
 Target (issue 5): beam_lm >= 5x pyctcdecode's utterances/s at equal or better WER.
 Both run with the same number of worker processes (``--workers``, default: all
 cores): ours through its own pool, pyctcdecode through ``decode_batch(pool, ...)``.
+
+Equal settings: the same beam width; the same LM weights (``--lm-weight`` and
+``--word-score`` in natural-log units as flashlight adds them; pyctcdecode scales
+KenLM's log10 scores by ln 10 itself, so it gets ``alpha = lm_weight / ln 10`` and
+``beta = word_score``); the same score pruning (``--beam-threshold``, pyctcdecode's
+``beam_prune_logp = -threshold``). pyctcdecode keeps its default token pruning
+(tokens below log-probability -5 in a frame are not tried); ours keeps its
+defaults (the 5 most probable tokens of a frame are tried, no ``blank_skip``).
 Usage: .venv/bin/python tools/bench/decoders.py --model MODEL --manifest DEV.jsonl --lm LM.arpa --lexicon LEX.txt
        (without arguments: a small synthetic corpus and an untrained model, for speed only)
 Last line: `beam_lm_vs_pyctcdecode: X` (throughput ratio), or `beam_lm_utts_per_s: X`.
@@ -12,8 +20,10 @@ Last line: `beam_lm_vs_pyctcdecode: X` (throughput ratio), or `beam_lm_utts_per_
 from __future__ import annotations
 
 import argparse
+import math
 import multiprocessing as mp
 import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -28,10 +38,12 @@ def main() -> None:
     ap.add_argument("--lm")
     ap.add_argument("--lexicon")
     ap.add_argument("--beam", type=int, default=32)
-    ap.add_argument("--lm-weight", type=float, default=1.0)
+    ap.add_argument("--lm-weight", type=float, default=1.0, help="natural-log units (pyctcdecode alpha = this / ln 10)")
+    ap.add_argument("--word-score", type=float, default=0.0, help="pyctcdecode's beta")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--beam-size-token", type=int, default=None, help="tokens tried per frame (default: all)")
-    ap.add_argument("--beam-threshold", type=float, default=25.0)
+    ap.add_argument("--beam-size-token", type=int, default=None, help="tokens tried per frame (default: the decoders' 5; 0: all)")
+    ap.add_argument("--beam-threshold", type=float, default=10.0, help="pyctcdecode's beam_prune_logp is -this")
+    ap.add_argument("--blank-skip", type=float, default=None, help="override the decoders' blank_skip (0 turns it off)")
     ap.add_argument("--full", action="store_true")
     args = ap.parse_args()
 
@@ -60,42 +72,58 @@ def main() -> None:
     for i, e in enumerate(emissions):
         batch[i, : e.size(0)] = e
     tok, shift = model.model.tokenizer, model.model.frame_shift
-    rows = {}
+    decoders, closers = {}, []
     for name, cfg in [
         ("greedy", "greedy"),
         ("beam", {"name": "beam", "beam_size": args.beam}),
-        ("beam_lm", {"name": "beam_lm", "lm": args.lm, "lexicon": args.lexicon, "beam_size": args.beam, "lm_weight": args.lm_weight}),
+        ("beam_lm", {"name": "beam_lm", "lm": args.lm, "lexicon": args.lexicon, "beam_size": args.beam,
+                     "lm_weight": args.lm_weight, "word_score": args.word_score}),
     ]:
         if isinstance(cfg, dict):
-            cfg.update(num_workers=args.workers, beam_size_token=args.beam_size_token, beam_threshold=args.beam_threshold)
+            cfg.update(num_workers=args.workers, beam_threshold=args.beam_threshold)
+            if args.beam_size_token is not None:
+                cfg["beam_size_token"] = args.beam_size_token or None
+            if args.blank_skip is not None:
+                cfg["blank_skip"] = args.blank_skip or None
         dec = build_decoder(cfg, tok, shift)
-        dec.decode(batch[:2], lens[:2])  # warm-up (pools, LM load)
-        t0 = time.perf_counter()
-        hyps = [h[0].text for h in dec.decode(batch, lens)]
-        dt = time.perf_counter() - t0
-        rows[name] = (len(hyps) / dt, count_errors(refs, hyps).wer)
-        if hasattr(dec, "close"):
-            dec.close()
+        dec.decode(batch[:4], lens[:4])  # warm-up (pools, LM load)
+        decoders[name] = lambda dec=dec: [h[0].text for h in dec.decode(batch, lens)]
+        closers.append(getattr(dec, "close", lambda: None))
+    pool = None
     try:
         from pyctcdecode import build_ctcdecoder
 
         labels = [""] + [(" " if tok.is_space(i) else tok.token_string(i)) for i in range(1, tok.vocab_size)]
-        ref_dec = build_ctcdecoder(labels, kenlm_model_path=args.lm, alpha=args.lm_weight)
+        ref_dec = build_ctcdecoder(labels, kenlm_model_path=args.lm, alpha=args.lm_weight / math.log(10), beta=args.word_score)
         logits = [e.numpy() for e in emissions]
+        prune = -args.beam_threshold
         # pyctcdecode's documented batch path: a fork pool created after the decoder.
-        with mp.get_context("fork").Pool(args.workers) as pool:
-            ref_dec.decode_batch(pool, logits[:2], beam_width=args.beam)  # warm-up
-            t0 = time.perf_counter()
-            hyps = ref_dec.decode_batch(pool, logits, beam_width=args.beam)
-            dt = time.perf_counter() - t0
-        rows["pyctcdecode"] = (len(hyps) / dt, count_errors(refs, [h.strip() for h in hyps]).wer)
+        pool = mp.get_context("fork").Pool(args.workers)
+        ref_dec.decode_batch(pool, logits[:4], beam_width=args.beam, beam_prune_logp=prune)  # warm-up
+        decoders["pyctcdecode"] = lambda: [h.strip() for h in ref_dec.decode_batch(pool, logits, beam_width=args.beam, beam_prune_logp=prune)]
     except ImportError:
         print("pyctcdecode (and kenlm) not installed: pip install pyctcdecode kenlm to compare")
+    # Three rounds, every decoder once per round: on a shared machine the load drifts,
+    # and each ratio compares runs taken moments apart. Medians are reported.
+    rates: dict[str, list[float]] = {name: [] for name in decoders}
+    wers = {}
+    for _ in range(3):
+        for name, run in decoders.items():
+            t0 = time.perf_counter()
+            hyps = run()
+            rates[name].append(len(hyps) / (time.perf_counter() - t0))
+            wers[name] = count_errors(refs, hyps).wer
+    if pool is not None:
+        pool.terminate()
+    for close in closers:
+        close()
+    rows = {name: (statistics.median(r), wers[name]) for name, r in rates.items()}
     print(f"{len(emissions)} utterances, beam width {args.beam}, {args.workers} worker process(es) each")
     for name, (ups, wer) in rows.items():
         print(f"{name:12s} {ups:9.1f} utt/s   WER {100 * wer:6.2f} %")
     if "pyctcdecode" in rows:
-        print(f"beam_lm_vs_pyctcdecode: {rows['beam_lm'][0] / rows['pyctcdecode'][0]:.2f}")
+        ratio = statistics.median(a / b for a, b in zip(rates["beam_lm"], rates["pyctcdecode"]))
+        print(f"beam_lm_vs_pyctcdecode: {ratio:.2f}")
     else:
         print(f"beam_lm_utts_per_s: {rows['beam_lm'][0]:.1f}")
 
