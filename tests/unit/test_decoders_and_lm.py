@@ -167,3 +167,42 @@ def test_wer_report_matches_jiwer_and_sclite_arithmetic():
     conf = {(r, h): n for r, h, n in report.confusions()}
     assert conf == {("the", ""): 1, ("", "there"): 1, ("b", "x"): 1, ("", "e"): 1}
 
+
+
+def test_word_piece_lexicon_has_no_space_token_and_beam_lm_decodes_it(tmp_path):
+    from gru_asr.synth.text_generator import SentenceGenerator
+    from gru_asr.tokenizers import SentencePieceTokenizer
+
+    sents = SentenceGenerator(seed=0).sentences(300)
+    bpe = SentencePieceTokenizer.train(sents, vocab_size=100, model_type="bpe")
+    arpa = build_arpa(sents, tmp_path / "lm.arpa", order=2)
+    lexicon, _ = build_lexicon(arpa_vocabulary(arpa), bpe, tmp_path / "lexicon.txt")
+    assert not any(line.endswith(" |") for line in lexicon.read_text().splitlines())  # pieces mark word starts
+    char_lexicon, _ = build_lexicon(["hello"], TOK, tmp_path / "char_lexicon.txt")
+    assert char_lexicon.read_text() == "hello\th e l l o |\n"
+    # Peaked emissions spelling a sentence in pieces: beam_lm returns it, words and all.
+    text = sents[0]
+    rows = []
+    for i in bpe.encode(text):
+        rows += [i, i, 0]
+    lp = torch.full((len(rows), bpe.vocab_size), math.log(0.05 / (bpe.vocab_size - 1)))
+    for t, i in enumerate(rows):
+        lp[t, i] = math.log(0.95)
+    dec = build_decoder({"name": "beam_lm", "lm": str(arpa), "lexicon": str(lexicon), "num_workers": 1}, bpe, 0.04)
+    hyp = dec.decode(lp.unsqueeze(0), torch.tensor([lp.size(0)]))[0][0]
+    assert hyp.text == text and [w.word for w in hyp.words] == text.split()
+
+
+def test_last_word_needs_no_space_the_model_did_not_emit(tmp_path):
+    # Transcripts do not end with a space, but lexicon words do: without the decoder's
+    # boundary frame the best path would have to turn one frame into a space.
+    lp = emissions_for("the cat", peak=0.9)
+    arpa = build_arpa(toy_corpus(), tmp_path / "lm.arpa", order=2)
+    lexicon, _ = build_lexicon(arpa_vocabulary(arpa), TOK, tmp_path / "lexicon.txt")
+    dec = build_decoder({"name": "beam_lm", "lm": str(arpa), "lexicon": str(lexicon), "lm_weight": 0.0,
+                         "word_score": 0.0, "num_workers": 1}, TOK, 0.04)
+    hyp = dec.decode(lp.unsqueeze(0), torch.tensor([lp.size(0)]))[0][0]
+    assert hyp.text == "the cat"
+    best_path = float(lp.max(dim=1).values.sum())  # every frame on its peak
+    assert hyp.score >= best_path - 0.5, (hyp.score, best_path)
+    assert hyp.tokens == TOK.encode("the cat")
