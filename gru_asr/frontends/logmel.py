@@ -5,8 +5,7 @@ from __future__ import annotations
 import torch
 import torchaudio
 
-from gru_asr.frontends.base import FRONTENDS, Frontend
-from gru_asr.utils.masks import lengths_to_mask
+from gru_asr.frontends.base import FRONTENDS, Frontend, add_dither
 
 
 @FRONTENDS.register("logmel")
@@ -55,8 +54,7 @@ class LogMelFrontend(Frontend):
         if waveforms.size(1) < self.n_fft:  # shorter than one window: pad to one frame
             waveforms = torch.nn.functional.pad(waveforms, (0, self.n_fft - waveforms.size(1)))
         if self.training and self.dither > 0:
-            mask = lengths_to_mask(lengths, waveforms.size(1))
-            waveforms = waveforms + self.dither * torch.randn_like(waveforms) * mask
+            waveforms = add_dither(waveforms, self.dither)
         with torch.autocast(device_type=waveforms.device.type, enabled=False):
             spec = self.mel(waveforms.float())  # (B, F, T)
         feats = torch.log(spec + 1e-6).transpose(1, 2)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import torch
 import torchaudio
 
-from gru_asr.frontends.base import FRONTENDS, Frontend
-from gru_asr.utils.masks import lengths_to_mask
+from gru_asr.frontends.base import FRONTENDS, Frontend, add_dither
 
 
 class _STFTFrontend(Frontend):
@@ -28,7 +27,7 @@ class _STFTFrontend(Frontend):
         if waveforms.size(1) < self.n_fft:
             waveforms = torch.nn.functional.pad(waveforms, (0, self.n_fft - waveforms.size(1)))
         if self.training and self.dither > 0:
-            waveforms = waveforms + self.dither * torch.randn_like(waveforms) * lengths_to_mask(lengths, waveforms.size(1))
+            waveforms = add_dither(waveforms, self.dither)
         return waveforms.float()
 
 

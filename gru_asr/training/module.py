@@ -32,6 +32,7 @@ class CTCTrainingModule(L.LightningModule):
         self.optim_config = optim_config
         self.decoder = GreedyDecoder(self.model.tokenizer, self.model.frame_shift)
         self.skipped = SkipReport()
+        self.all_ranks_skipped: dict[str, str] | None = None  # set at the end of training
         self.nonfinite_loss_batches = 0
         self.nonfinite_grad_steps = 0
         # Validation totals per dev set (loader index); see set_dev_sets.
@@ -202,6 +203,19 @@ class CTCTrainingModule(L.LightningModule):
                 self.log("val_cer", metrics["cer"], sync_dist=False, add_dataloader_idx=False)
                 self.log("val_loss", metrics["loss"], prog_bar=True, sync_dist=False, add_dataloader_idx=False)
         self._val_totals = {}
+
+    def on_train_end(self) -> None:
+        # Pool every rank's skipped ids while the process group is certainly up (inside
+        # fit, where Lightning runs its own collectives), not after fit returns.
+        self.all_ranks_skipped = dict(self.skipped.skipped)
+        if self.trainer.world_size > 1:
+            import torch.distributed as dist
+
+            if dist.is_available() and dist.is_initialized():
+                reports: list = [None] * dist.get_world_size()
+                dist.all_gather_object(reports, dict(self.skipped.skipped))
+                for report in reports:
+                    self.all_ranks_skipped.update(report or {})
 
     def _time_fraction(self):
         """Training time used so far over ``trainer.max_time`` (``None`` without a budget).

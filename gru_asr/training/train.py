@@ -120,9 +120,9 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, Any
     train_seconds = time.time() - t0
 
     result: dict[str, Any] = {"train_seconds": round(train_seconds, 1), "exp_dir": str(exp_dir)}
-    # Each rank saw (and skipped) its own share of the data: pool the reports so that
-    # train_result.json lists every skipped id, not just rank 0's.
-    skipped = gather_skipped(module.skipped.skipped) if world > 1 else dict(module.skipped.skipped)
+    # Each rank saw (and skipped) its own share of the data: the module pooled the
+    # reports at the end of training, so train_result.json lists every skipped id.
+    skipped = module.all_ranks_skipped if module.all_ranks_skipped is not None else dict(module.skipped.skipped)
     if trainer.global_rank == 0:
         ckpt = callbacks[0].best_model_path or callbacks[0].last_model_path
         best = CTCTrainingModule.load_from_checkpoint(ckpt, map_location="cpu", weights_only=True) if ckpt else module
@@ -151,16 +151,3 @@ def _tensorboard(exp_dir: Path) -> list:
     except ModuleNotFoundError:  # tensorboard is optional at run time
         return []
 
-
-def gather_skipped(local: dict[str, str]) -> dict[str, str]:
-    """The union of every rank's skipped ids (with reasons); ``local`` when not distributed."""
-    import torch.distributed as dist
-
-    if not (dist.is_available() and dist.is_initialized()):
-        return dict(local)
-    reports: list[dict[str, str] | None] = [None] * dist.get_world_size()
-    dist.all_gather_object(reports, dict(local))
-    merged: dict[str, str] = {}
-    for report in reports:
-        merged.update(report or {})
-    return merged
