@@ -7,11 +7,11 @@ lexicon-constrained (words from a lexicon file) or lexicon-free.
 flashlight decodes one utterance at a time in one thread; batches are spread
 over worker processes when ``num_workers`` > 1.
 
-Pruning defaults are pyctcdecode's, in flashlight's terms: a hypothesis more than
-10 (natural log) below the best is dropped (``beam_threshold``), and only the 5
-most probable tokens of a frame are tried (``beam_size_token``; ``None`` tries all).
-On AN4 dev they decode 6.9x faster than threshold 25 with every token tried, for
-a third of a point more WER (docs/decoding.md, "Speed against pyctcdecode").
+Pruning defaults favour accuracy: hypotheses more than 25 (natural log) below the
+best are dropped (``beam_threshold``) and every token is tried (``beam_size_token``
+None). pyctcdecode-like pruning (threshold 10, 5 tokens) is 6.9x faster on AN4 for
+a third of a point of WER, but on the demo's less certain emissions and large
+lexicon it cost 3 points (docs/decoding.md).
 """
 
 from __future__ import annotations
@@ -56,8 +56,8 @@ class _FlashlightDecoder(Decoder):
         word_score: float = 0.0,
         unk_score: float = float("-inf"),
         beam_size: int = 50,
-        beam_size_token: int | None = 5,
-        beam_threshold: float = 10.0,
+        beam_size_token: int | None = None,
+        beam_threshold: float = 25.0,
         nbest: int = 1,
         num_workers: int | None = None,
         blank_skip: float | None = None,
@@ -217,8 +217,8 @@ def _unpack(packed: tuple) -> Hypothesis:
 class BeamDecoder(_FlashlightDecoder):
     """CTC prefix beam search without a language model."""
 
-    def __init__(self, tokenizer, frame_shift: float, beam_size: int = 20, beam_size_token: int | None = 5,
-                 beam_threshold: float = 10.0, nbest: int = 1, num_workers: int | None = None,
+    def __init__(self, tokenizer, frame_shift: float, beam_size: int = 20, beam_size_token: int | None = None,
+                 beam_threshold: float = 25.0, nbest: int = 1, num_workers: int | None = None,
                  blank_skip: float | None = None):
         super().__init__(tokenizer, frame_shift, beam_size=beam_size, beam_size_token=beam_size_token,
                          beam_threshold=beam_threshold, nbest=nbest, num_workers=num_workers, blank_skip=blank_skip)
@@ -238,8 +238,8 @@ class KenLMBeamDecoder(_FlashlightDecoder):
         word_score: float = 0.0,
         unk_score: float = float("-inf"),
         beam_size: int = 50,
-        beam_size_token: int | None = 5,
-        beam_threshold: float = 10.0,
+        beam_size_token: int | None = None,
+        beam_threshold: float = 25.0,
         nbest: int = 1,
         num_workers: int | None = None,
         blank_skip: float | None = None,

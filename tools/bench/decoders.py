@@ -10,8 +10,9 @@ Equal settings: the same beam width; the same LM weights (``--lm-weight`` and
 KenLM's log10 scores by ln 10 itself, so it gets ``alpha = lm_weight / ln 10`` and
 ``beta = word_score``); the same score pruning (``--beam-threshold``, pyctcdecode's
 ``beam_prune_logp = -threshold``). pyctcdecode keeps its default token pruning
-(tokens below log-probability -5 in a frame are not tried); ours keeps its
-defaults (the 5 most probable tokens of a frame are tried, no ``blank_skip``).
+(tokens below log-probability -5 in a frame are not tried); ours tries the 5 most
+probable tokens of a frame (``--beam-size-token``). Our decoders' own defaults are
+accuracy-first (threshold 25, every token): pass ``--beam-threshold 25 --beam-size-token 0``.
 Usage: .venv/bin/python tools/bench/decoders.py --model MODEL --manifest DEV.jsonl --lm LM.arpa --lexicon LEX.txt
        (without arguments: a small synthetic corpus and an untrained model, for speed only)
 Last line: `beam_lm_vs_pyctcdecode: X` (throughput ratio), `beam_lm_vs_pyctcdecode_untrained_model: X`
@@ -42,7 +43,7 @@ def main() -> None:
     ap.add_argument("--lm-weight", type=float, default=1.0, help="natural-log units (pyctcdecode alpha = this / ln 10)")
     ap.add_argument("--word-score", type=float, default=0.0, help="pyctcdecode's beta")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--beam-size-token", type=int, default=None, help="tokens tried per frame (default: the decoders' 5; 0: all)")
+    ap.add_argument("--beam-size-token", type=int, default=5, help="tokens tried per frame, like pyctcdecode's token_min_logp -5 (0: all)")
     ap.add_argument("--beam-threshold", type=float, default=10.0, help="pyctcdecode's beam_prune_logp is -this")
     ap.add_argument("--blank-skip", type=float, default=None, help="override the decoders' blank_skip (0 turns it off)")
     ap.add_argument("--full", action="store_true")
