@@ -31,20 +31,22 @@ class SpecAugment(Augmentation):
             return features
         B, T, F = features.shape
         device = features.device
-        keep = torch.ones(B, T, F, dtype=torch.bool, device=device)
         frange = torch.arange(F, device=device)
         trange = torch.arange(T, device=device)
         lens = lengths.to(device).unsqueeze(1)
-        valid = (trange < lens).unsqueeze(2)  # (B, T, 1): masks never reach padding
+        # Masks are built per axis, (B, 1, F) and (B, T, 1), and broadcast once at
+        # the end: seven full (B, T, F) mask updates cost more than the front-end.
+        freq_masked = torch.zeros(B, F, dtype=torch.bool, device=device)
         for _ in range(self.freq_masks):
             w = torch.randint(0, self.freq_width + 1, (B, 1), device=device)
             f0 = (torch.rand(B, 1, device=device) * (F - w + 1)).long()
-            band = (frange >= f0) & (frange < f0 + w)  # (B, F)
-            keep &= ~(band.unsqueeze(1) & valid)
+            freq_masked |= (frange >= f0) & (frange < f0 + w)
+        time_masked = torch.zeros(B, T, dtype=torch.bool, device=device)
         max_w = (lens.float() * self.time_width).long().clamp(max=self.max_time_width)
         for _ in range(self.time_masks):
             w = (torch.rand(B, 1, device=device) * (max_w + 1).float()).long()
             t0 = (torch.rand(B, 1, device=device) * (lens - w + 1).clamp(min=1).float()).long()
-            span = (trange >= t0) & (trange < t0 + w) & (trange < lens)
-            keep &= ~span.unsqueeze(2)
-        return features.masked_fill(~keep, 0.0)
+            time_masked |= (trange >= t0) & (trange < t0 + w)
+        valid = trange < lens  # (B, T): masks never reach padding
+        masked = (freq_masked.unsqueeze(1) & valid.unsqueeze(2)) | (time_masked & valid).unsqueeze(2)
+        return features.masked_fill(masked, 0.0)

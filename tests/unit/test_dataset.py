@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pytest
 import soundfile as sf
 import torch
 
@@ -76,6 +77,21 @@ def test_speed_perturbation_changes_length_and_noise_hits_the_snr(tmp_path):
     added = mixed - wav
     snr = 10 * torch.log10(wav.pow(2).mean() / added.pow(2).mean())
     assert abs(float(snr) - 10.0) < 0.01
+
+
+@pytest.mark.parametrize("orig", [14400, 17600, 15200, 44100, 8000])
+def test_polyphase_resampler_equals_torchaudio_resample(orig):
+    import torchaudio
+
+    from gru_asr.data.augment import PolyphaseResampler
+
+    ours = PolyphaseResampler(orig, 16000)
+    theirs = torchaudio.transforms.Resample(orig, 16000)
+    for length in (1, 9, 101, 16001):
+        wav = torch.randn(length)
+        torch.testing.assert_close(ours(wav), theirs(wav), atol=1e-6, rtol=1e-5)
+    stereo = torch.randn(2, 3001)
+    torch.testing.assert_close(ours(stereo), theirs(stereo), atol=1e-6, rtol=1e-5)
 
 
 def test_collate_matches_zero_padding_item_by_item():

@@ -19,6 +19,32 @@ def test_logmel_shapes_and_padding_is_zero():
     assert feats[1, 47:].abs().sum() == 0
 
 
+def test_logmel_equals_torchaudio_melspectrogram():
+    # extract() computes |STFT|^2 itself (re*re + im*im, much faster than
+    # complex abs): the features must stay those of torchaudio's MelSpectrogram,
+    # or models trained before the change would see different inputs.
+    fe = LogMelFrontend(dither=0.0, normalize="none").eval()
+    wavs = torch.randn(3, 12000) * 0.1
+    feats, flens = fe(wavs, torch.tensor([12000, 12000, 12000]))
+    reference = torch.log(fe.mel(wavs) + 1e-6).transpose(1, 2)
+    torch.testing.assert_close(feats, reference, atol=1e-4, rtol=1e-5)
+
+
+def test_dither_is_gaussian_of_the_given_scale_and_differs_between_utterances():
+    from gru_asr.frontends.base import _DITHER_TABLE_SAMPLES, add_dither
+
+    silence = torch.zeros(4, 32000)
+    torch.manual_seed(0)
+    noise = add_dither(silence, 1e-3)
+    assert silence.abs().sum() == 0  # the input is not modified
+    assert 0.9e-3 < noise.std().item() < 1.1e-3 and abs(noise.mean().item()) < 1e-4
+    assert not torch.equal(noise[0], noise[1])  # each utterance its own slice of the table
+    torch.manual_seed(0)
+    assert torch.equal(add_dither(silence, 1e-3), noise)  # reproducible from the global RNG
+    long = add_dither(torch.zeros(1, _DITHER_TABLE_SAMPLES + 1), 1e-3)  # longer than the table: fresh noise
+    assert 0.9e-3 < long.std().item() < 1.1e-3
+
+
 @pytest.mark.parametrize("name,kwargs", [("logmel", {"n_mels": 40}), ("mfcc", {"n_mfcc": 20}), ("spectrogram", {})])
 def test_frontend_is_independent_of_padding(name, kwargs):
     from gru_asr.frontends import build_frontend
@@ -89,3 +115,20 @@ def test_specaugment_leaves_padding_untouched_and_is_off_in_eval():
     assert torch.equal(out[1, 30:], feats[1, 30:])
     assert (out == 0).any()
     assert torch.equal(aug.eval()(feats, lens), feats)
+
+
+def test_specaugment_masks_whole_bands_and_whole_frames_within_the_utterance():
+    aug = SpecAugment(freq_masks=1, freq_width=6, time_masks=1, time_width=0.3, max_time_width=10).train()
+    feats = torch.rand(3, 40, 16) + 1.0  # no zeros before masking
+    lens = torch.tensor([40, 25, 12])
+    for seed in range(20):
+        torch.manual_seed(seed)
+        zero = aug(feats, lens) == 0
+        for b, n in enumerate(lens.tolist()):
+            valid = zero[b, :n]
+            bands = valid.all(0)  # bands masked in every valid frame
+            frames = valid.all(1)  # frames masked in every band
+            # each zero lies in a masked band or a masked frame
+            assert torch.equal(valid, bands.unsqueeze(0) | frames.unsqueeze(1))
+            assert int(bands.sum()) <= 6 and int(frames.sum()) <= min(10, int(0.3 * n))
+            assert not zero[b, n:].any()
