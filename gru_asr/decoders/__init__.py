@@ -1,5 +1,5 @@
-from gru_asr.decoders.base import DECODERS, Decoder, Hypothesis, WordTiming, build_decoder
+from gru_asr.decoders.base import DECODERS, Decoder, Hypothesis, TokenAlignment, WordTiming, build_decoder
 from gru_asr.decoders.beam import BeamDecoder, KenLMBeamDecoder
 from gru_asr.decoders.greedy import GreedyDecoder
 
-__all__ = ["BeamDecoder", "KenLMBeamDecoder", "DECODERS", "Decoder", "GreedyDecoder", "Hypothesis", "WordTiming", "build_decoder"]
+__all__ = ["BeamDecoder", "KenLMBeamDecoder", "DECODERS", "Decoder", "GreedyDecoder", "Hypothesis", "TokenAlignment", "WordTiming", "build_decoder"]

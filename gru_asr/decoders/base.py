@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import torch
 
@@ -20,15 +20,65 @@ class WordTiming:
     confidence: float  # in [0, 1]
 
 
-@dataclass
 class Hypothesis:
-    text: str
-    score: float  # log-probability (decoder-specific scale)
-    tokens: list[int] = field(default_factory=list)
-    words: list[WordTiming] = field(default_factory=list)
+    """One transcript: text, score, tokens and word timings.
+
+    Word timings are built from the token alignment (the frame and probability of
+    each emitted token) the first time ``words`` is read. Evaluation, LM tuning and
+    most batch decoding never read them, and building them eagerly was half of
+    ``beam_lm``'s time per utterance with the LM search included.
+    """
+
+    __slots__ = ("text", "score", "tokens", "_words", "_alignment")
+
+    def __init__(
+        self,
+        text: str,
+        score: float,
+        tokens: list[int] | None = None,
+        words: list[WordTiming] | None = None,
+        alignment: TokenAlignment | None = None,
+    ):
+        self.text = text
+        self.score = score  # log-probability (decoder-specific scale)
+        self.tokens = tokens if tokens is not None else []
+        self._words = words
+        self._alignment = alignment if words is None else None
+
+    @property
+    def words(self) -> list[WordTiming]:
+        if self._words is None:
+            self._words = self._alignment.words(self.tokens) if self._alignment is not None else []
+            self._alignment = None
+        return self._words
+
+    @words.setter
+    def words(self, words: list[WordTiming]) -> None:
+        self._words, self._alignment = words, None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"text": self.text, "score": self.score, "tokens": list(self.tokens), "words": [asdict(w) for w in self.words]}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Hypothesis):
+            return NotImplemented
+        return (self.text, self.score, self.tokens, self.words) == (other.text, other.score, other.tokens, other.words)
+
+    def __repr__(self) -> str:
+        return f"Hypothesis(text={self.text!r}, score={self.score!r}, tokens={self.tokens!r})"
+
+
+@dataclass
+class TokenAlignment:
+    """Where each emitted token was emitted: what word timings are built from."""
+
+    tokenizer: Tokenizer
+    frames: list[int]  # frame of each token
+    probs: list[float]  # its probability there
+    frame_shift: float  # seconds per frame
+
+    def words(self, tokens: list[int]) -> list[WordTiming]:
+        return words_from_alignment(self.tokenizer, tokens, self.frames, self.probs, self.frame_shift)
 
 
 class Decoder(ABC):

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gru_asr.decoders.base import DECODERS, Decoder, Hypothesis, WordTiming, words_from_alignment
+from gru_asr.decoders.base import DECODERS, Decoder, Hypothesis, TokenAlignment
 
 BLANK, SIL = "<blk>", "|"
 
@@ -91,6 +91,7 @@ class _FlashlightDecoder(Decoder):
         # flashlight decodes one utterance at a time in one thread: spread a
         # batch over processes, by default one per core.
         self.close_last_word = lexicon is not None and has_space_token(tokenizer)
+        self._sil_index = self.options["tokens"].index(SIL)
         self.num_workers = max(1, int(num_workers if num_workers is not None else min(os.cpu_count() or 1, 8)))
         self._decoder = None
         self._pool = None
@@ -103,17 +104,19 @@ class _FlashlightDecoder(Decoder):
         return self._decoder
 
     def decode(self, log_probs: torch.Tensor, lengths: torch.Tensor) -> list[list[Hypothesis]]:
-        log_probs = log_probs.float().cpu()
+        log_probs = log_probs.float().cpu().contiguous()
         lengths = lengths.cpu().tolist()
         # numpy arrays, not tensors, cross the process boundary: torch pickles a
         # tensor through a shared-memory file per tensor, which costs more than
-        # decoding a short utterance.
-        items = [log_probs[b, : int(lengths[b])].numpy().copy() for b in range(log_probs.size(0))]
+        # decoding a short utterance. A row slice of the contiguous batch is
+        # contiguous, and pickles as just its own bytes.
+        array = log_probs.numpy()
+        items = [array[b, : int(lengths[b])] for b in range(log_probs.size(0))]
         if self.num_workers > 1 and len(items) > 1:
             if self._pool is None:
                 self._pool = mp.get_context("fork").Pool(self.num_workers, initializer=_init_worker, initargs=(self,))
             chunk = max(1, len(items) // (self.num_workers * 4))
-            return [[_unpack(h) for h in nbest] for nbest in self._pool.map(_decode_in_worker, items, chunksize=chunk)]
+            return [[_unpack(h, self) for h in nbest] for nbest in self._pool.map(_decode_in_worker, items, chunksize=chunk)]
         return [self.decode_one(x) for x in items]
 
     def decode_one(self, emissions: torch.Tensor | np.ndarray) -> list[Hypothesis]:
@@ -127,16 +130,20 @@ class _FlashlightDecoder(Decoder):
         if self.blank_skip_logp is not None:
             emissions, original_frames = collapse_blank_runs(emissions, self.blank_skip_logp)
             T = emissions.shape[0]
-        extra = len(self.options["tokens"]) - V
-        if extra > 0:  # the silence token flashlight needs but the model never emits
-            emissions = np.concatenate([emissions, np.full((T, extra), -1e4, np.float32)], axis=1)
-        if self.close_last_word:
-            # Lexicon words end with the space token, but transcripts do not end with a
-            # space: without this frame the last word of every utterance could only be
-            # completed by paying for a space the model never emits there.
-            boundary = np.full((1, emissions.shape[1]), -1e4, np.float32)
-            boundary[0, self.options["tokens"].index(SIL)] = 0.0
-            emissions = np.concatenate([emissions, boundary], axis=0)
+        # One buffer holds what flashlight reads: the model's columns, then the
+        # silence token flashlight needs but the model never emits (-1e4), then,
+        # with a lexicon, one boundary frame. Lexicon words end with the space token
+        # but transcripts do not end with a space: without that frame the last word
+        # of every utterance could only be completed by paying for a space the model
+        # never emits there.
+        width = len(self.options["tokens"])
+        rows = T + 1 if self.close_last_word else T
+        if width != V or rows != T:
+            padded = np.full((rows, width), -1e4, np.float32)
+            padded[:T, :V] = emissions
+            if self.close_last_word:
+                padded[T, self._sil_index] = 0.0
+            emissions = padded
         # flashlight directly on the array's memory: torchaudio's wrapper turns every
         # hypothesis into tensors, which costs as much as the search on short inputs.
         results = dec.decoder.decode(emissions.ctypes.data, emissions.shape[0], emissions.shape[1])[: self.options["nbest"]]
@@ -146,16 +153,23 @@ class _FlashlightDecoder(Decoder):
             # flashlight's path has T + 2 entries: a silence before frame 0 and one
             # after the last frame (and the boundary frame), which are not emissions;
             # frame t is path[t + 1]. A token is emitted in the frame where it starts.
-            path = np.asarray(r.tokens[1 : T + 1], dtype=np.int64)
-            starts = path != np.concatenate(([0], path[:-1]))  # 0 is blank
-            emitted = np.flatnonzero(starts & (path > 0) & (path < vocab))
-            tokens = path[emitted].tolist()
-            probs = np.exp(emissions[emitted, path[emitted]]).tolist()
-            frames = (original_frames[emitted] if original_frames is not None else emitted).tolist()
+            # Plain Python on these few dozen ints: a dozen numpy calls on arrays this
+            # small cost more than the loop.
+            path = r.tokens
+            tokens, frames, previous = [], [], 0  # 0 is blank
+            for t in range(T):
+                token = path[t + 1]
+                if token != previous and 0 < token < vocab:
+                    tokens.append(token)
+                    frames.append(t)
+                previous = token
+            probs = np.exp(emissions[frames, tokens]).tolist() if tokens else []
+            if original_frames is not None:
+                frames = original_frames[frames].tolist()
             words_ids = [w for w in r.words if w >= 0]
             text = " ".join(dec.word_dict.get_entry(w) for w in words_ids) if words_ids else self.tokenizer.decode(tokens)
-            words = words_from_alignment(self.tokenizer, tokens, frames, probs, self.frame_shift)
-            out.append(Hypothesis(text=" ".join(text.split()), score=float(r.score), tokens=tokens, words=words))
+            alignment = TokenAlignment(self.tokenizer, frames, probs, self.frame_shift)
+            out.append(Hypothesis(text=" ".join(text.split()), score=float(r.score), tokens=tokens, alignment=alignment))
         return out or [Hypothesis(text="", score=float("-inf"))]
 
     def __getstate__(self):
@@ -202,15 +216,19 @@ def _decode_in_worker(emissions: np.ndarray) -> list[tuple]:
     return [_pack(h) for h in _WORKER_DECODER.decode_one(emissions)]
 
 
-# Hypotheses travel back from the workers as plain tuples: pickling the dataclasses
-# cost about 180 us per utterance, as much as decoding one with the LM.
+# Hypotheses travel back from the workers as plain tuples: pickling objects cost
+# about 180 us per utterance, as much as decoding one with the LM. The alignment
+# travels, not the word timings: the main process builds those if they are read.
 def _pack(h: Hypothesis) -> tuple:
-    return h.text, h.score, h.tokens, [(w.word, w.start, w.end, w.confidence) for w in h.words]
+    a = h._alignment
+    return h.text, h.score, h.tokens, (a.frames, a.probs) if a is not None else None, h._words
 
 
-def _unpack(packed: tuple) -> Hypothesis:
-    text, score, tokens, words = packed
-    return Hypothesis(text=text, score=score, tokens=tokens, words=[WordTiming(*w) for w in words])
+def _unpack(packed: tuple, decoder: _FlashlightDecoder) -> Hypothesis:
+    text, score, tokens, alignment, words = packed
+    if alignment is not None:
+        alignment = TokenAlignment(decoder.tokenizer, *alignment, decoder.frame_shift)
+    return Hypothesis(text=text, score=score, tokens=tokens, words=words, alignment=alignment)
 
 
 @DECODERS.register("beam")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from gru_asr.decoders.base import DECODERS, Decoder, Hypothesis, words_from_alignment
+from gru_asr.decoders.base import DECODERS, Decoder, Hypothesis, TokenAlignment
 
 
 @DECODERS.register("greedy")
@@ -13,24 +13,16 @@ class GreedyDecoder(Decoder):
 
     def decode(self, log_probs: torch.Tensor, lengths: torch.Tensor) -> list[list[Hypothesis]]:
         best_lp, best = log_probs.float().max(dim=-1)
+        blank = self.tokenizer.blank_id
         results = []
         for b in range(log_probs.size(0)):
             T = int(lengths[b])
-            path = best[b, :T].tolist()
-            lps = best_lp[b, :T]
-            tokens, frames, probs = [], [], []
-            prev = self.tokenizer.blank_id
-            for t, tok in enumerate(path):
-                if tok != prev and tok != self.tokenizer.blank_id:
-                    tokens.append(tok)
-                    frames.append(t)
-                    probs.append(float(lps[t].exp()))
-                prev = tok
-            hyp = Hypothesis(
-                text=self.tokenizer.decode(tokens),
-                score=float(lps.sum()),
-                tokens=tokens,
-                words=words_from_alignment(self.tokenizer, tokens, frames, probs, self.frame_shift),
-            )
+            path, lps = best[b, :T], best_lp[b, :T]
+            # A token is emitted where the best label changes to a non-blank one.
+            previous = torch.cat([path.new_full((1,), blank), path[:-1]])
+            emitted = torch.nonzero((path != previous) & (path != blank)).flatten()
+            tokens = path[emitted].tolist()
+            alignment = TokenAlignment(self.tokenizer, emitted.tolist(), lps[emitted].exp().tolist(), self.frame_shift)
+            hyp = Hypothesis(text=self.tokenizer.decode(tokens), score=float(lps.sum()), tokens=tokens, alignment=alignment)
             results.append([hyp])
         return results
