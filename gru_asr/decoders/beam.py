@@ -125,9 +125,11 @@ class _FlashlightDecoder(Decoder):
         """
         rows, vocab = sum(x.shape[0] for x in items), items[0].shape[1]
         if self._pool is None or rows * vocab * 4 > len(self._shared):
-            self.close()
             # Anonymous shared memory made before the fork is mapped in every worker.
-            self._shared = mmap.mmap(-1, max(rows * vocab * 4, _SHARED_BYTES))
+            # Grown geometrically: each growth restarts the pool (and reloads the LM).
+            size = max(rows * vocab * 4, 2 * len(self._shared) if self._shared is not None else 0, _SHARED_BYTES)
+            self.close()
+            self._shared = mmap.mmap(-1, size)
             self._pool = mp.get_context("fork").Pool(self.num_workers, initializer=_init_worker, initargs=(self,))
         joined = np.frombuffer(self._shared, dtype=np.float32, count=rows * vocab).reshape(rows, vocab)
         np.concatenate(items, out=joined)

@@ -51,39 +51,12 @@ lm_order=3
 beam_size=50
 device=cpu
 nj=1
-overrides=()
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --root) root=$2; shift 2 ;;
-    --stage) stage=$2; shift 2 ;;
-    --stop-stage) stop_stage=$2; shift 2 ;;
-    --data) data=$2; shift 2 ;;
-    --exp) exp=$2; shift 2 ;;
-    --experiment) experiment=$2; shift 2 ;;
-    --synth-hours) synth_hours=$2; shift 2 ;;
-    --synth-weight) synth_weight=$2; shift 2 ;;
-    --tokenizer) tokenizer=$2; shift 2 ;;
-    --vocab-size) vocab_size=$2; shift 2 ;;
-    --average) average=$2; shift 2 ;;
-    --beam-size) beam_size=$2; shift 2 ;;
-    --nj) nj=$2; shift 2 ;;
-    -h|--help) usage; exit 0 ;;
-    --) shift; overrides=("$@"); break ;;
-    *) echo "unknown option $1" >&2; usage >&2; exit 2 ;;
-  esac
-done
-case "$tokenizer" in char|bpe) ;; *) echo "--tokenizer must be char or bpe" >&2; exit 2 ;; esac
+source "$(dirname "${BASH_SOURCE[0]}")/../common/parse_options.sh"
 exp=${exp:-exp/$experiment}
-recipe_dir=$(cd "$(dirname "$0")" && pwd)
-python=${PYTHON:-python3}
+source "$(dirname "${BASH_SOURCE[0]}")/../common/setup.sh"
 max_duration=20  # data check: AN4 utterances are under 10 s
-log() { echo "[$(date +%H:%M:%S)] $*"; }
-run_stage() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }
 train_manifest="$data/train.jsonl"
 eval_sets=dev,test
-tok_name=char
-[ "$tokenizer" = bpe ] && tok_name="bpe${vocab_size}"
-model="$exp/final.safetensors"
 use_synth=$("$python" -c 'import sys; print(int(float(sys.argv[1]) > 0))' "$synth_weight")
 synth="$data/synth"
 # AN4 speakers read the same kinds of prompt ("yes", "enter five"): the dev split holds out

@@ -55,48 +55,17 @@ lm_order=4
 beam_size=200
 device=cpu
 nj=1
-overrides=()
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --root) root=$2; shift 2 ;;
-    --stage) stage=$2; shift 2 ;;
-    --stop-stage) stop_stage=$2; shift 2 ;;
-    --train-set) train_set=$2; shift 2 ;;
-    --dev-sets) dev_sets=$2; shift 2 ;;
-    --eval-sets) eval_sets=$2; shift 2 ;;
-    --data) data=$2; shift 2 ;;
-    --exp) exp=$2; shift 2 ;;
-    --experiment) experiment=$2; shift 2 ;;
-    --tokenizer) tokenizer=$2; shift 2 ;;
-    --vocab-size) vocab_size=$2; shift 2 ;;
-    --average) average=$2; shift 2 ;;
-    --lm-text) lm_text=$2; shift 2 ;;
-    --lm-order) lm_order=$2; shift 2 ;;
-    --beam-size) beam_size=$2; shift 2 ;;
-    --device) device=$2; shift 2 ;;
-    --nj) nj=$2; shift 2 ;;
-    -h|--help) usage; exit 0 ;;
-    --) shift; overrides=("$@"); break ;;
-    *) echo "unknown option $1" >&2; usage >&2; exit 2 ;;
-  esac
-done
+source "$(dirname "${BASH_SOURCE[0]}")/../common/parse_options.sh"
 case "$train_set" in
   clean100) parts=train-clean-100 ;;
   clean460) parts=train-clean-100,train-clean-360 ;;
   all960) parts=train-clean-100,train-clean-360,train-other-500 ;;
   *) parts=$train_set ;;
 esac
-case "$tokenizer" in char|bpe) ;; *) echo "--tokenizer must be char or bpe" >&2; exit 2 ;; esac
 exp=${exp:-exp/librispeech_$experiment}
-recipe_dir=$(cd "$(dirname "$0")" && pwd)
-python=${PYTHON:-python3}
+source "$(dirname "${BASH_SOURCE[0]}")/../common/setup.sh"
 max_duration=36  # data check: flag utterances longer than the experiments train on
-log() { echo "[$(date +%H:%M:%S)] $*"; }
-run_stage() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }
 train_manifest="$data/train_${train_set//,/+}.jsonl"
-tok_name=char
-[ "$tokenizer" = bpe ] && tok_name="bpe${vocab_size}"
-model="$exp/final.safetensors"
 
 # Concatenate per-split manifests (all live in $data, so their relative audio paths stay valid).
 pool() {  # pool OUT SPLIT,SPLIT,...

@@ -7,10 +7,23 @@
 #   3  tune the LM weight and word score on dev                 -> $exp/lm/decoder.yaml
 #   4  evaluate on the test split (unseen voices and sentences), greedy and beam_lm
 #   5  transcribe one test file
-# Usage: bash recipes/synth/run.sh [--stage N] [--stop-stage M] [--hours H] [--data DIR] [--exp DIR]
-#                                  [--experiment NAME] [-- HYDRA_OVERRIDES...]
 # A finished stage is not redone: delete its output to redo it.
 set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+Usage: bash recipes/synth/run.sh [options] [-- HYDRA_OVERRIDES...]
+  --stage N           first stage to run (default 0)
+  --stop-stage M      last stage to run (default 5)
+  --hours H           hours of synthetic speech (default 1.5)
+  --seed N            corpus seed (default 0)
+  --lm-sentences N    sentences of LM text (default 100000)
+  --lm-order N        n-gram order (default 4)
+  --data DIR          corpus folder (default data/synth)
+  --exp DIR           experiment folder (default exp/synth_demo)
+  --experiment NAME   conf/experiment/NAME.yaml (default demo)
+USAGE
+}
 
 stage=0
 stop_stage=5
@@ -21,21 +34,7 @@ lm_order=4
 data=data/synth
 exp=exp/synth_demo
 experiment=demo
-overrides=()
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --stage) stage=$2; shift 2 ;;
-    --stop-stage) stop_stage=$2; shift 2 ;;
-    --hours) hours=$2; shift 2 ;;
-    --seed) seed=$2; shift 2 ;;
-    --lm-sentences) lm_sentences=$2; shift 2 ;;
-    --data) data=$2; shift 2 ;;
-    --exp) exp=$2; shift 2 ;;
-    --experiment) experiment=$2; shift 2 ;;
-    --) shift; overrides=("$@"); break ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-done
+source "$(dirname "${BASH_SOURCE[0]}")/../common/parse_options.sh"
 recipe_dir=$(cd "$(dirname "$0")" && pwd)
 log() { echo "[$(date +%H:%M:%S)] $*"; }
 run_stage() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }

@@ -202,7 +202,8 @@ def test_recipe_folder_is_complete_and_run_sh_parses(recipe):
 
 
 def test_corpus_recipes_share_stages_1_to_8():
-    """Only options and stage 0 differ between the corpus recipes: stages 1-8 live in
+    """Only options and stage 0 differ between the corpus recipes: what they derive
+    from their options lives in recipes/common/setup.sh, stages 1-8 in
     recipes/common/stages.sh, so a fix to a later stage reaches all of them (the
     end-to-end tests run stages 3-8 of two)."""
     common = ROOT / "recipes/common/stages.sh"
@@ -210,9 +211,38 @@ def test_corpus_recipes_share_stages_1_to_8():
     for r in RECIPES:
         text = (ROOT / "recipes" / r / "run.sh").read_text()
         assert 'source "$recipe_dir/../common/stages.sh"' in text, r
+        assert 'source "$(dirname "${BASH_SOURCE[0]}")/../common/setup.sh"' in text, r
         assert "if run_stage 0; then" in text and "if run_stage 1; then" not in text, r
     proc = subprocess.run(["bash", "-n", str(common)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_recipe_options_set_the_recipes_variables_and_reject_unknown_ones(tmp_path):
+    """recipes/common/parse_options.sh, which every run.sh sources for its options."""
+    parser = ROOT / "recipes/common/parse_options.sh"
+    script = tmp_path / "run.sh"
+    script.write_text(
+        "set -euo pipefail\nusage() { echo 'USAGE --stage N --train-set SET --beam-size N --undeclared X'; }\n"
+        "stage=0\ntrain_set=clean100\nbeam_size=50\nexport http_proxy=x\n"
+        f'source "{parser}"\n'
+        'echo "$stage|$train_set|$beam_size|${#overrides[@]}|${overrides[*]:-}"\n'
+    )
+
+    def run(*args):
+        return subprocess.run(["bash", str(script), *args], capture_output=True, text=True)
+
+    ok = run("--stage", "3", "--train-set=clean460", "--", "trainer.max_epochs=2", "data.num_workers=0")
+    assert ok.returncode == 0 and ok.stdout.strip() == "3|clean460|50|2|trainer.max_epochs=2 data.num_workers=0"
+    assert run().stdout.strip() == "0|clean100|50|0|"
+    # misspelt; not an option; an environment variable; documented but without a default; not an option at all
+    for bad in (["--trian-set", "x"], ["--overrides", "x"], ["--http-proxy", "y"], ["--undeclared", "x"], ["stray"]):
+        proc = run(*bad)
+        assert proc.returncode == 2 and "USAGE" in proc.stderr, bad
+    missing = run("--stage")
+    assert missing.returncode == 2 and "needs a value" in missing.stderr
+    assert run("--help").stdout.startswith("USAGE")
+    for r in (*RECIPES, "synth", "an4"):
+        assert 'source "$(dirname "${BASH_SOURCE[0]}")/../common/parse_options.sh"' in (ROOT / "recipes" / r / "run.sh").read_text(), r
 
 
 def test_recipe_results_do_not_claim_unmeasured_numbers():

@@ -206,3 +206,61 @@ def test_last_word_needs_no_space_the_model_did_not_emit(tmp_path):
     best_path = float(lp.max(dim=1).values.sum())  # every frame on its peak
     assert hyp.score >= best_path - 0.5, (hyp.score, best_path)
     assert hyp.tokens == TOK.encode("the cat")
+
+
+def test_pool_decodes_like_one_process_and_grows_its_shared_buffer(tmp_path, monkeypatch):
+    import gru_asr.decoders.beam as beam
+
+    arpa = build_arpa(["hello world", "hello there", "world peace"] * 3, tmp_path / "lm.arpa", order=2)
+    lexicon = build_lexicon(arpa_vocabulary(arpa), TOK, tmp_path / "lex.txt")[0]
+    cfg = {"name": "beam_lm", "lm": str(arpa), "lexicon": str(lexicon), "beam_size": 8, "lm_weight": 0.5}
+    texts = ["hello world", "world peace", "hello there", "hello", "there world peace", "peace"]
+    gen = torch.Generator().manual_seed(0)
+    utts = [emissions_for(t, peak=0.6) + 0.3 * torch.randn(len(t) * 4, TOK.vocab_size, generator=gen) for t in texts]
+    utts = [u.log_softmax(-1) for u in utts]
+    lens = torch.tensor([u.size(0) for u in utts])
+    batch = torch.nn.utils.rnn.pad_sequence(utts, batch_first=True)
+    # The shared buffer starts at one frame: the first batch needs a bigger one,
+    # and the second, bigger batch a bigger one still (a new pool each time).
+    monkeypatch.setattr(beam, "_SHARED_BYTES", TOK.vocab_size * 4)
+    one = build_decoder({**cfg, "num_workers": 1}, TOK, 0.04)
+    two = build_decoder({**cfg, "num_workers": 2}, TOK, 0.04)
+    try:
+        for n in (3, 6):
+            expected = one.decode(batch[:n], lens[:n])
+            got = two.decode(batch[:n], lens[:n])
+            assert len(two._shared) >= int(lens[:n].sum()) * TOK.vocab_size * 4
+            assert [h[0].text for h in got] == [h[0].text for h in expected]
+            assert [h[0].tokens for h in got] == [h[0].tokens for h in expected]
+            assert [h[0].score for h in got] == pytest.approx([h[0].score for h in expected])
+            assert [[(w.word, w.start, w.end) for w in h[0].words] for h in got] == \
+                   [[(w.word, w.start, w.end) for w in h[0].words] for h in expected]
+        assert sum(h[0].text == t for h, t in zip(got, texts)) >= 4  # the emissions do spell the texts
+    finally:
+        two.close()
+
+
+def test_word_timings_are_built_on_first_read_and_equal_eager_ones():
+    from gru_asr.decoders.base import Hypothesis, TokenAlignment, words_from_alignment
+
+    tokens = TOK.encode("hi yo")
+    frames, probs = [0, 2, 4, 6, 9], [0.9, 0.8, 0.7, 0.6, 0.5]
+    lazy = Hypothesis("hi yo", -1.0, tokens, alignment=TokenAlignment(TOK, frames, probs, 0.04))
+    assert lazy._words is None  # nothing built yet
+    eager = words_from_alignment(TOK, tokens, frames, probs, 0.04)
+    assert lazy.words == eager and [w.word for w in eager] == ["hi", "yo"]
+    assert lazy.to_dict()["words"][1] == {"word": "yo", "start": 0.24, "end": 0.4, "confidence": round(math.sqrt(0.3), 4)}
+    assert Hypothesis("x", 0.0).words == []
+
+
+def test_greedy_emits_a_token_where_the_best_label_changes():
+    gen = torch.Generator().manual_seed(1)
+    lp = torch.randn(2, 40, TOK.vocab_size, generator=gen).log_softmax(-1)
+    lens = torch.tensor([40, 23])
+    hyps = build_decoder("greedy", TOK, 0.04).decode(lp, lens)
+    for b, n in enumerate(lens.tolist()):
+        best = lp[b, :n].argmax(-1).tolist()
+        expected = [t for i, t in enumerate(best) if t != 0 and (i == 0 or t != best[i - 1])]
+        assert hyps[b][0].tokens == expected
+        assert hyps[b][0].text == TOK.decode(expected)
+        assert hyps[b][0].score == pytest.approx(float(lp[b, :n].max(-1).values.sum()))
