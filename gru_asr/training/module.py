@@ -89,6 +89,7 @@ class CTCTrainingModule(L.LightningModule):
             # batch sampler: without this every epoch would repeat epoch 0's order.
             # (Not called for an epoch resumed mid-way: the sampler state is restored.)
             self.train_sampler.set_epoch(self.current_epoch)
+            self._follow_epoch_length()
         if self._rng_to_restore is not None:
             # Resumed from a checkpoint written between two epochs. The
             # uninterrupted run created this epoch's loader iterator after that
@@ -100,6 +101,30 @@ class CTCTrainingModule(L.LightningModule):
             loader = self.trainer.train_dataloader
             if not (getattr(loader, "persistent_workers", False) and getattr(loader, "num_workers", 0) > 0):
                 torch.empty((), dtype=torch.int64).random_()
+
+    def _follow_epoch_length(self) -> None:
+        """Tell Lightning this epoch's batch count.
+
+        Lightning counts the training batches once, at setup, and validates when the
+        batch index reaches that count. A mixture epoch (a fresh draw of each corpus's
+        seconds) or a re-bucketed epoch can have a few batches fewer: such an epoch
+        ended without validation, so checkpoints were ranked by the last dev WER
+        measured (on AN4 + synthetic speech, 31 of 50 epochs went unvalidated). One with
+        more batches would have been cut short. Only the default full epoch (no
+        ``limit_train_batches``, validation once per epoch) is adjusted.
+        """
+        trainer = self.trainer
+        if trainer.limit_train_batches != 1.0 or trainer.val_check_interval != 1.0 or trainer.check_val_every_n_epoch is None:
+            return
+        try:
+            batches = len(self.train_sampler)
+        except TypeError:  # a streaming sampler without a length: Lightning does not count either
+            return
+        loader = trainer.fit_loop._combined_loader  # where Lightning keeps the per-loader batch limit
+        if batches > 0 and loader is not None and len(loader.flattened) == 1:
+            loader.limits = [batches]
+            trainer.fit_loop.max_batches = batches
+            trainer.val_check_batch = batches
 
     def on_train_batch_start(self, batch, batch_idx) -> None:
         if self._rng_to_restore is not None:

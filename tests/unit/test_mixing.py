@@ -395,3 +395,45 @@ def test_a_single_unnamed_dev_set_logs_as_before():
     m = validate(module, loader_of([dev_batch(["abc", "abc def"])]))
     assert set(m) == {"val_wer", "val_cer", "val_loss"}
     assert m["val_wer"] == pytest.approx(1 / 3)
+
+
+class EpochLengths:
+    """A batch sampler whose epochs have different batch counts, as mixture epochs do."""
+
+    def __init__(self, lengths):
+        self.lengths, self.epoch, self.served = lengths, 0, []
+
+    def set_epoch(self, epoch):
+        self.epoch = epoch
+
+    def __len__(self):
+        return self.lengths[self.epoch]
+
+    def __iter__(self):
+        self.served.append(self.lengths[self.epoch])
+        return iter([[i] for i in range(self.lengths[self.epoch])])
+
+
+def test_every_epoch_is_validated_and_run_in_full_when_its_batch_count_changes(tmp_path):
+    torch.manual_seed(0)
+    module = CTCTrainingModule(small_model_config(), {"name": "adamw", "lr": 1e-3, "scheduler": {"name": "constant"}})
+    module.decoder = SaysABC()
+    batches = [dev_batch(["abc"], seed=s) for s in range(6)]
+    sampler = EpochLengths([4, 2, 6])  # Lightning counts 4 at setup
+    module.train_sampler = sampler
+    train = DataLoader(batches, batch_sampler=sampler, collate_fn=lambda items: items[0])
+    steps, validations = [], []
+
+    class Count(L.Callback):
+        def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+            steps.append(trainer.current_epoch)
+
+        def on_validation_end(self, trainer, pl_module):
+            if not trainer.sanity_checking:
+                validations.append(trainer.current_epoch)
+
+    trainer = L.Trainer(accelerator="cpu", max_epochs=3, logger=False, enable_checkpointing=False,
+                        enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0, callbacks=[Count()])
+    trainer.fit(module, train, loader_of([dev_batch(["abc"])]))
+    assert validations == [0, 1, 2]  # without the fix: epoch 1 (2 < 4 batches) was not validated
+    assert [steps.count(e) for e in range(3)] == [4, 2, 6]  # and epoch 2 was cut at 4
