@@ -17,8 +17,6 @@ lexicon it cost 3 points (docs/decoding.md).
 from __future__ import annotations
 
 import math
-import mmap
-import multiprocessing as mp
 import os
 from pathlib import Path
 
@@ -26,6 +24,7 @@ import numpy as np
 import torch
 
 from gru_asr.decoders.base import DECODERS, Decoder, Hypothesis, TokenAlignment
+from gru_asr.decoders.worker_pool import WorkerPool
 
 BLANK, SIL = "<blk>", "|"
 
@@ -95,8 +94,7 @@ class _FlashlightDecoder(Decoder):
         self._sil_index = self.options["tokens"].index(SIL)
         self.num_workers = max(1, int(num_workers if num_workers is not None else min(os.cpu_count() or 1, 8)))
         self._decoder = None
-        self._pool = None
-        self._shared: mmap.mmap | None = None  # emissions for the pool (see _decode_in_pool)
+        self._pool: WorkerPool | None = None  # started on the first batch that needs it
 
     def _get(self):
         if self._decoder is None:
@@ -115,30 +113,23 @@ class _FlashlightDecoder(Decoder):
         return [self.decode_one(x) for x in items]
 
     def _decode_in_pool(self, items: list[np.ndarray]) -> list[list[Hypothesis]]:
-        """Emissions go to the workers through memory shared at fork, not the pool's pipe.
-
-        Tasks that carried their emissions (pickled arrays, ~800 kB per task) filled
-        the pipe, so a worker waiting for its next task waited for the main
-        process to be scheduled and write it, on cores the workers keep busy: 2
-        processes decoded only 1.4x as fast as one. A task is now a row offset and
-        a list of lengths, and the pipe never blocks.
-        """
-        rows, vocab = sum(x.shape[0] for x in items), items[0].shape[1]
-        if self._pool is None or rows * vocab * 4 > len(self._shared):
-            # Anonymous shared memory made before the fork is mapped in every worker.
-            # Grown geometrically: each growth restarts the pool (and reloads the LM).
-            size = max(rows * vocab * 4, 2 * len(self._shared) if self._shared is not None else 0, _SHARED_BYTES)
+        needed = sum(x.shape[0] for x in items) * items[0].shape[1]
+        old = self._pool
+        if old is None or old.closed or needed > old.capacity:
+            # Grown geometrically: each growth starts new workers (and reloads the LM).
+            # A pool closed by an error is replaced at its own size.
+            grown = 2 * old.capacity if old is not None and needed > old.capacity else 0
+            capacity = max(needed, grown, old.capacity if old is not None else 0, _SHARED_VALUES)
             self.close()
-            self._shared = mmap.mmap(-1, size)
-            self._pool = mp.get_context("fork").Pool(self.num_workers, initializer=_init_worker, initargs=(self,))
-        joined = np.frombuffer(self._shared, dtype=np.float32, count=rows * vocab).reshape(rows, vocab)
-        np.concatenate(items, out=joined)
-        # About 4 runs of utterances per worker balance the load.
-        bounds = np.linspace(0, len(items), min(len(items), self.num_workers * _RUNS_PER_WORKER) + 1).round().astype(int).tolist()
-        offsets = np.cumsum([0] + [x.shape[0] for x in items]).tolist()
-        tasks = [(offsets[a], vocab, [x.shape[0] for x in items[a:b]]) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
-        del joined  # the buffer must not be exported when the map is closed
-        return [[_unpack(h, self) for h in nbest] for run in self._pool.map(_decode_run_in_worker, tasks, chunksize=1) for nbest in run]
+            self._pool = WorkerPool(self._decode_packed, self.num_workers, capacity, init=self._init_worker)
+        return [[_unpack(h, self) for h in nbest] for nbest in self._pool.map(items)]
+
+    def _init_worker(self) -> None:
+        torch.set_num_threads(1)
+        self._get()  # load the LM now, not inside the first batch this worker is given
+
+    def _decode_packed(self, emissions: np.ndarray) -> list[tuple]:
+        return [_pack(h) for h in self.decode_one(emissions)]
 
     def decode_one(self, emissions: torch.Tensor | np.ndarray) -> list[Hypothesis]:
         """n-best for one utterance's (T, V) log-probs."""
@@ -197,16 +188,12 @@ class _FlashlightDecoder(Decoder):
         state = dict(self.__dict__)
         state["_decoder"] = None  # rebuilt in each worker
         state["_pool"] = None
-        state["_shared"] = None
         return state
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.terminate()
+            self._pool.close()
             self._pool = None
-        if self._shared is not None:
-            self._shared.close()
-            self._shared = None
 
 
 def collapse_blank_runs(emissions: np.ndarray, blank_logp: float) -> tuple[np.ndarray, np.ndarray]:
@@ -226,29 +213,7 @@ def collapse_blank_runs(emissions: np.ndarray, blank_logp: float) -> tuple[np.nd
     return np.ascontiguousarray(emissions[index]), index
 
 
-_WORKER_DECODER: _FlashlightDecoder | None = None
-_SHARED_BYTES = 64 << 20  # initial shared emissions buffer; grown (with a new pool) when a batch needs more
-_RUNS_PER_WORKER = 4  # tasks per worker per batch: fewer leave a worker idle at the end, more cost round trips
-
-
-def _init_worker(decoder: _FlashlightDecoder) -> None:
-    global _WORKER_DECODER
-    torch.set_num_threads(1)
-    _WORKER_DECODER = decoder
-    decoder._get()  # load the LM now, not inside the first batch this worker is given
-
-
-def _decode_run_in_worker(task: tuple[int, int, list[int]]) -> list[list[tuple]]:
-    """Decode a run of utterances stored one after another in the shared memory."""
-    decoder = _WORKER_DECODER
-    assert decoder is not None
-    start, vocab, frames = task
-    joined = np.frombuffer(decoder._shared, dtype=np.float32, count=(start + sum(frames)) * vocab).reshape(-1, vocab)
-    out = []
-    for n in frames:
-        out.append([_pack(h) for h in decoder.decode_one(joined[start : start + n])])
-        start += n
-    return out
+_SHARED_VALUES = 16 << 20  # float32 values the first pool's shared memory holds (64 MB); grown when a batch needs more
 
 
 # Hypotheses travel back from the workers as plain tuples: pickling objects cost

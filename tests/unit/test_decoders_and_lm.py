@@ -222,19 +222,24 @@ def test_pool_decodes_like_one_process_and_grows_its_shared_buffer(tmp_path, mon
     batch = torch.nn.utils.rnn.pad_sequence(utts, batch_first=True)
     # The shared buffer starts at one frame: the first batch needs a bigger one,
     # and the second, bigger batch a bigger one still (a new pool each time).
-    monkeypatch.setattr(beam, "_SHARED_BYTES", TOK.vocab_size * 4)
+    monkeypatch.setattr(beam, "_SHARED_VALUES", TOK.vocab_size)
     one = build_decoder({**cfg, "num_workers": 1}, TOK, 0.04)
     two = build_decoder({**cfg, "num_workers": 2}, TOK, 0.04)
     try:
-        for n in (3, 6):
+        pools = []
+        for n in (3, 6, 2):
             expected = one.decode(batch[:n], lens[:n])
             got = two.decode(batch[:n], lens[:n])
-            assert len(two._shared) >= int(lens[:n].sum()) * TOK.vocab_size * 4
+            pools.append(two._pool)
+            assert two._pool.capacity >= int(lens[:n].sum()) * TOK.vocab_size
             assert [h[0].text for h in got] == [h[0].text for h in expected]
             assert [h[0].tokens for h in got] == [h[0].tokens for h in expected]
             assert [h[0].score for h in got] == pytest.approx([h[0].score for h in expected])
             assert [[(w.word, w.start, w.end) for w in h[0].words] for h in got] == \
                    [[(w.word, w.start, w.end) for w in h[0].words] for h in expected]
+        # Each growth started new workers; a batch that fits reuses them.
+        assert pools[0] is not pools[1] and pools[1] is pools[2] and pools[0].closed
+        got = two.decode(batch, lens)
         assert sum(h[0].text == t for h, t in zip(got, texts)) >= 4  # the emissions do spell the texts
     finally:
         two.close()

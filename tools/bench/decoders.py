@@ -11,8 +11,12 @@ KenLM's log10 scores by ln 10 itself, so it gets ``alpha = lm_weight / ln 10`` a
 ``beta = word_score``); the same score pruning (``--beam-threshold``, pyctcdecode's
 ``beam_prune_logp = -threshold``). pyctcdecode keeps its default token pruning
 (tokens below log-probability -5 in a frame are not tried); ours tries the 5 most
-probable tokens of a frame (``--beam-size-token``). Our decoders' own defaults are
-accuracy-first (threshold 25, every token): pass ``--beam-threshold 25 --beam-size-token 0``.
+probable tokens of a frame (``--beam-size-token``). In a frame where blank has probability
+at least 1 - e^-5 (0.9933) every other token is below pyctcdecode's cutoff, so pyctcdecode
+extends its beams by blank alone there; ours decodes each run of such frames as one frame
+(``--blank-skip``, the decoders' ``blank_skip``). Our decoders' own defaults are
+accuracy-first (threshold 25, every token, no blank skip): pass
+``--beam-threshold 25 --beam-size-token 0 --blank-skip 0``.
 Usage: .venv/bin/python tools/bench/decoders.py --model MODEL --manifest DEV.jsonl --lm LM.arpa --lexicon LEX.txt
        (without arguments: a small synthetic corpus and an untrained model, for speed only)
 Last line: `beam_lm_vs_pyctcdecode: X` (throughput ratio), `beam_lm_vs_pyctcdecode_untrained_model: X`
@@ -45,7 +49,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--beam-size-token", type=int, default=5, help="tokens tried per frame, like pyctcdecode's token_min_logp -5 (0: all)")
     ap.add_argument("--beam-threshold", type=float, default=10.0, help="pyctcdecode's beam_prune_logp is -this")
-    ap.add_argument("--blank-skip", type=float, default=None, help="override the decoders' blank_skip (0 turns it off)")
+    ap.add_argument("--blank-skip", type=float, default=1 - math.exp(-5),
+                    help="blank probability above which pyctcdecode tries no other token (0 turns it off)")
     ap.add_argument("--full", action="store_true")
     args = ap.parse_args()
 
