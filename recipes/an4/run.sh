@@ -28,7 +28,7 @@ Usage: bash recipes/an4/run.sh [options] [-- HYDRA_OVERRIDES...]
   --synth-weight W    its seconds per epoch relative to AN4's; 0 trains on AN4 alone (default 0.5)
   --tokenizer KIND    char | bpe (default char)
   --vocab-size N      BPE vocabulary size (default 64)
-  --average N         checkpoints to average (default 3)
+  --average N         checkpoints to average (default 5)
   --beam-size N       beam for tuning and evaluation (default 50)
   --nj N              processes for beam search (default 1)
 Environment: LM_WEIGHTS, WORD_SCORES (tuning grids), PYTHON (python with gru_asr, default python3).
@@ -45,7 +45,7 @@ synth_hours=1.0
 synth_weight=0.5
 tokenizer=char
 vocab_size=64
-average=3
+average=5
 lm_text=
 lm_order=3
 beam_size=50
