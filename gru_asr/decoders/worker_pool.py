@@ -135,7 +135,7 @@ def _shut_down(owner_pid: int, conns: list, procs: list, shared: mmap.mmap) -> N
         try:
             conn.send(None)
         except OSError:
-            pass
+            pass  # that worker is already gone; it is joined (or found dead) below
     deadline = time.monotonic() + 1.0  # one deadline for all: busy workers are then terminated
     for proc in procs:
         proc.join(timeout=max(0.0, deadline - time.monotonic()))
