@@ -11,6 +11,7 @@ estimate is rough and an install that would fit must not be refused. Standard li
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -26,7 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--need-gb", type=float, default=9.0,
                         help="free space the install needs at its peak (GiB)")
     args = parser.parse_args(argv)
-    checked = {"the project folder": args.path, "the temporary folder": tempfile.gettempdir()}
+    checked = {"the project folder": args.path}
+    temp = tempfile.gettempdir()
+    if os.stat(temp).st_dev != os.stat(args.path).st_dev:  # one warning per disk
+        checked["the temporary folder"] = temp
     for what, path in checked.items():
         have = free_gb(path)
         if have < args.need_gb:
