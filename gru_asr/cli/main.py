@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--root", required=True, help="the corpus folder as it ships")
     pr.add_argument("--out", required=True, help="folder for <split>.jsonl manifests")
     pr.add_argument("--locale", help="commonvoice: locale folder (e.g. en)")
+    pr.add_argument("--synth-sentences", type=int, default=4000,
+                    help="an4: AN4-style sentences generated into synth_text.txt (about 3,000 per hour of `gru-asr synth`)")
     pr.set_defaults(func=cmd_prepare)
 
     e = sub.add_parser("evaluate", help="WER/CER of a model on a manifest")
@@ -249,6 +251,8 @@ def cmd_prepare(args) -> int:
     from gru_asr.data import read_manifest
 
     kwargs = {"locale": args.locale} if args.corpus == "commonvoice" else {}
+    if args.corpus == "an4":
+        kwargs["synth_sentences"] = args.synth_sentences
     try:
         manifests = PREPARERS[args.corpus](args.root, args.out, **kwargs)
     except FileNotFoundError as err:

@@ -55,7 +55,13 @@ def _entries(root: Path, part: str, wav_dir: str) -> tuple[list[dict], list[tupl
     return good, missing + bad
 
 
-def prepare_an4(root: str | Path, out_dir: str | Path, dev_speakers: int = 8, seed: int = 0) -> dict[str, Path]:
+def prepare_an4(
+    root: str | Path, out_dir: str | Path, dev_speakers: int = 8, seed: int = 0, synth_sentences: int = 4000
+) -> dict[str, Path]:
+    """Manifests for train, dev (``dev_speakers`` training speakers held out) and test,
+    plus ``synth_text.txt``: the training transcripts and ``synth_sentences`` generated
+    AN4-style sentences. About 3,000 sentences make an hour of synthetic speech; with
+    fewer, ``gru-asr synth`` runs out of sentences before it reaches its hours."""
     root = Path(root)
     if not (root / "etc" / "an4_train.transcription").is_file():
         raise FileNotFoundError(f"{root}: not an AN4 folder (no etc/an4_train.transcription)")
@@ -72,7 +78,7 @@ def prepare_an4(root: str | Path, out_dir: str | Path, dev_speakers: int = 8, se
     # Text for AN4-style synthetic speech (recipes/an4, --synth-weight): training
     # transcripts only, so no dev sentence reaches the synthetic training data.
     if "train" in manifests:
-        write_an4_style_text(manifests["train"], Path(out_dir) / "synth_text.txt")
+        write_an4_style_text(manifests["train"], Path(out_dir) / "synth_text.txt", count=synth_sentences)
     return manifests
 
 

@@ -68,7 +68,9 @@ if run_stage 0; then
   if [ -f "$data/.prepared" ]; then log "stage 0: $data prepared, skipping"
   else
     log "stage 0: preparing AN4 from $root (dev: 8 held-out training speakers)"
-    gru-asr prepare an4 --root "$root" --out "$data"
+    # synth_text.txt needs about 3,000 sentences per hour of synthetic speech (4,000 at least).
+    synth_sentences=$("$python" -c 'import sys; print(max(4000, round(3000 * float(sys.argv[1]))))' "$synth_hours")
+    gru-asr prepare an4 --root "$root" --out "$data" --synth-sentences "$synth_sentences"
     touch "$data/.prepared"
   fi
   if [ "$use_synth" = 1 ]; then

@@ -38,6 +38,10 @@ def test_an4_fixture_with_test_partition_and_speaker_disjoint_dev(tmp_path):
     synth_text = (tmp_path / "out/synth_text.txt").read_text().splitlines()
     assert {e["text"].lower() for e in train} <= set(synth_text)
     assert len(synth_text) == len({e["text"] for e in train}) + 4000
+    # run.sh asks for more sentences when it builds more hours of synthetic speech
+    prepare_an4(root, tmp_path / "more", dev_speakers=2, synth_sentences=6000)
+    more = (tmp_path / "more/synth_text.txt").read_text().splitlines()
+    assert len(more) == len({e["text"] for e in train}) + 6000 and more[: len(synth_text)] == synth_text
 
 
 def test_an4_style_sentences_are_seeded_spoken_letters_and_numbers():
