@@ -113,7 +113,9 @@ def plan_corpus(cfg: SynthConfig, sentences: list[str] | None = None) -> list[Ut
         while seconds < target[split]:
             if pos >= len(sentences):
                 if split == "train" and sentences:
-                    log.warning("ran out of sentences: %.0f of %.0f s of train audio", seconds, target[split])
+                    # Each sentence is read once: more hours need more lines in --text.
+                    log.warning("ran out of sentences: %.0f of %.0f s of train audio (estimated) from %d sentences; "
+                                "give --text more sentences for these hours", seconds, target[split], len(sentences))
                 break
             text = sentences[pos]
             pos += 1

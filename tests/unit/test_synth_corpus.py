@@ -26,6 +26,19 @@ def test_plan_is_deterministic_and_test_voices_and_sentences_are_unseen():
     assert plan_corpus(SynthConfig(hours=0.2, seed=4)) != a
 
 
+def test_given_sentences_are_read_once_and_running_out_is_reported(caplog):
+    sentences = [f"sentence number {i}" for i in range(300)]
+    with caplog.at_level("WARNING", logger="gru_asr.synth.corpus"):
+        plan = plan_corpus(SynthConfig(hours=1.0, seed=0), sentences)
+    texts = [u.text for u in plan]
+    assert len(texts) == len(set(texts)) == 300  # every sentence once, none twice
+    assert "ran out of sentences" in caplog.text and "from 300 sentences" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="gru_asr.synth.corpus"):
+        plan_corpus(SynthConfig(hours=0.05, seed=0), sentences)
+    assert "ran out" not in caplog.text
+
+
 def test_voice_split_is_disjoint():
     v = split_voices(SynthConfig())
     assert not set(v["train"]) & set(v["test"]) and not set(v["dev"]) & set(v["test"])
