@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from gru_asr.encoders.base import ENCODERS, Encoder, StreamingNotSupportedError
+from gru_asr.encoders.gru_recurrence import can_fuse, gru_directions
 from gru_asr.encoders.subsampling import Conv2dSubsampling
 from gru_asr.utils.masks import lengths_to_mask
 
@@ -58,9 +59,24 @@ class MaskedBatchNorm(nn.Module):
 class RecurrentLayer(nn.Module):
     """One (bi)directional recurrent layer with optional input normalization."""
 
-    def __init__(self, rnn_cls: type, input_dim: int, hidden: int, bidirectional: bool, norm: str):
+    def __init__(
+        self,
+        rnn_cls: type,
+        input_dim: int,
+        hidden: int,
+        bidirectional: bool,
+        norm: str,
+        fused_cpu_training: bool = True,
+        merge: str = "concat",
+    ):
         super().__init__()
+        if merge not in ("concat", "sum"):
+            raise ValueError(f"merge must be concat or sum, not {merge!r}")
         self.norm_kind = norm
+        self.merge = merge
+        # GRUs only: train on CPU with gru_recurrence's fused loop (same parameters,
+        # same results, faster); inference and GPUs always use nn.GRU.
+        self.fused_cpu_training = fused_cpu_training
         if norm == "batch":
             self.norm = MaskedBatchNorm(input_dim)
         elif norm == "layer":
@@ -71,18 +87,32 @@ class RecurrentLayer(nn.Module):
             raise ValueError(f"norm must be batch, layer or none, not {norm!r}")
         self.fwd = rnn_cls(input_dim, hidden, batch_first=True)
         self.bwd = rnn_cls(input_dim, hidden, batch_first=True) if bidirectional else None
-        self.output_dim = hidden * (2 if bidirectional else 1)
+        self.output_dim = hidden * (2 if bidirectional and merge == "concat" else 1)
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         if self.norm_kind == "batch":
             x = self.norm(x, mask)
         elif self.norm is not None:
             x = self.norm(x)
+        grus = [self.fwd] if self.bwd is None else [self.fwd, self.bwd]
+        if self.fused_cpu_training and can_fuse(grus, x):
+            return self._fused(x, lengths)
         out, _ = self.fwd(x)
         if self.bwd is not None:
             rev, _ = self.bwd(reverse_within_lengths(x, lengths))
-            out = torch.cat([out, reverse_within_lengths(rev, lengths)], dim=-1)
+            out = self._merge(out, reverse_within_lengths(rev, lengths))
         return out
+
+    def _fused(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        if self.bwd is None:
+            return gru_directions(x.unsqueeze(0), [self.fwd])[0]
+        both = gru_directions(torch.stack([x, reverse_within_lengths(x, lengths)]), [self.fwd, self.bwd])
+        return self._merge(both[0], reverse_within_lengths(both[1], lengths))
+
+    def _merge(self, forward: torch.Tensor, backward: torch.Tensor) -> torch.Tensor:
+        if self.merge == "sum":  # Deep Speech 2's choice: the next layer's input stays H wide
+            return forward + backward
+        return torch.cat([forward, backward], dim=-1)
 
     def forward_chunk(self, x: torch.Tensor, hidden: Any) -> tuple[torch.Tensor, Any]:
         """The forward direction on the next frames of a stream, from ``hidden`` (the
@@ -146,6 +176,8 @@ class _RecurrentEncoder(Encoder):
         projection_size: int | None = None,
         lookahead: int = 0,
         subsampling: dict | None = None,
+        fused_cpu_training: bool = True,
+        merge_directions: str = "concat",
     ):
         super().__init__()
         self.subsample = Conv2dSubsampling(input_dim, **(subsampling or {}))
@@ -155,7 +187,9 @@ class _RecurrentEncoder(Encoder):
         self.projections = nn.ModuleList()
         dim = self.subsample.output_dim
         for _ in range(num_layers):
-            layer = RecurrentLayer(self.rnn_cls, dim, hidden_size, bidirectional, norm)
+            layer = RecurrentLayer(
+                self.rnn_cls, dim, hidden_size, bidirectional, norm, fused_cpu_training, merge_directions
+            )
             self.layers.append(layer)
             out = layer.output_dim
             if projection_size:
