@@ -87,7 +87,7 @@ class _GRURecurrence(torch.autograd.Function):
         dn_coef = (1 - z) * (1 - n * n)
         dr_coef = gh[..., 2 * H :] * r * (1 - r)
         dz_coef = (h_prev - n) * z * (1 - z)
-        z = z.contiguous()
+        z = z.contiguous()  # read once per step below; a strided slice would be slower
         d_gh = hs.new_empty(D, T, B, 3 * H)  # gradient of the hidden projections
         d_an = hs.new_empty(D, T, B, H)  # gradient of the n gate's input part
         dh = hs.new_zeros(D, B, H)
@@ -130,7 +130,8 @@ def gru_directions(inputs: torch.Tensor, grus: list[nn.GRU]) -> torch.Tensor:
 
 def can_fuse(grus: list[nn.Module], x: torch.Tensor) -> bool:
     """Whether the fused recurrence applies: CPU training of plain single-layer
-    GRUs (with biases, batch-first, no projections) of equal shapes."""
+    GRUs (with biases, batch-first, no projections) of one hidden size; their
+    input sizes agree because the caller stacks their inputs."""
     if x.device.type != "cpu" or not torch.is_grad_enabled() or not x.dtype.is_floating_point:
         return False
     if torch.is_autocast_enabled("cpu"):

@@ -64,14 +64,14 @@ def _count_fused_calls(monkeypatch):
     return calls
 
 
-def _medium_like_encoder(**overrides):
+def _tiny_encoder(**overrides):
     config = {"name": "bigru", "hidden_size": 16, "num_layers": 2, "dropout": 0.0, **overrides}
     return build_encoder(config, input_dim=20)
 
 
 def test_fused_only_for_cpu_training(monkeypatch):
     calls = _count_fused_calls(monkeypatch)
-    enc = _medium_like_encoder()
+    enc = _tiny_encoder()
     feats, lens = torch.randn(3, 40, 20), torch.tensor([40, 30, 17])
     enc.train()
     enc(feats, lens)[0].sum().backward()
@@ -86,7 +86,7 @@ def test_fused_only_for_cpu_training(monkeypatch):
 
 def test_fused_can_be_switched_off(monkeypatch):
     calls = _count_fused_calls(monkeypatch)
-    enc = _medium_like_encoder(fused_cpu_training=False)
+    enc = _tiny_encoder(fused_cpu_training=False)
     enc(torch.randn(2, 40, 20), torch.tensor([40, 20]))[0].sum().backward()
     assert calls == []
 
@@ -127,8 +127,8 @@ def test_sum_merge_adds_the_directions():
     """merge_directions=sum (Deep Speech 2): each layer outputs forward + backward,
     H wide, so the next layer's input projection is half as large."""
     torch.manual_seed(3)
-    concat = _medium_like_encoder().eval()
-    summed = _medium_like_encoder(merge_directions="sum").eval()
+    concat = _tiny_encoder().eval()
+    summed = _tiny_encoder(merge_directions="sum").eval()
     assert concat.output_dim == 32 and summed.output_dim == 16
     layer_c, layer_s = concat.layers[0], summed.layers[0]
     layer_s.load_state_dict(layer_c.state_dict())  # the first layers' shapes agree
@@ -138,4 +138,4 @@ def test_sum_merge_adds_the_directions():
         both = layer_c(x, lens, mask)
         torch.testing.assert_close(layer_s(x, lens, mask), both[..., :16] + both[..., 16:])
     with pytest.raises(ValueError, match="concat or sum"):
-        _medium_like_encoder(merge_directions="mean")
+        _tiny_encoder(merge_directions="mean")
