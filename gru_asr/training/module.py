@@ -4,6 +4,11 @@ Validation may run over several dev sets (one loader each): WER, CER and loss
 are kept per set and logged as ``val/<name>/wer`` (``cer``, ``loss``); the
 monitored set is also logged as ``val_wer``/``val_cer``/``val_loss``, the keys
 checkpointing and early stopping watch.
+
+With ``ema_config`` (``trainer.ema``) the module also keeps an exponential moving
+average of the weights (:mod:`gru_asr.training.ema`). Validation then measures both:
+the average under the keys above (checkpoints are ranked by it) and the trained
+weights as ``val_raw_wer``/``val_raw_loss``, so one run shows what the average gains.
 """
 
 from __future__ import annotations
@@ -18,18 +23,24 @@ from gru_asr.data.dataset import SkipReport
 from gru_asr.decoders import GreedyDecoder
 from gru_asr.metrics import ErrorCounts, count_errors
 from gru_asr.models import CTCModel
+from gru_asr.training.ema import ema_decay_at, frozen_copy, update_ema
 from gru_asr.training.optim import build_optimizer, build_scheduler
 
 log = logging.getLogger(__name__)
 
 
 class CTCTrainingModule(L.LightningModule):
-    def __init__(self, model_config: dict, optim_config: dict):
+    def __init__(self, model_config: dict, optim_config: dict, ema_config: dict | None = None):
         super().__init__()
         # Plain dicts only: checkpoints then load with torch.load(weights_only=True).
-        self.save_hyperparameters({"model_config": model_config, "optim_config": optim_config})
+        self.save_hyperparameters({"model_config": model_config, "optim_config": optim_config, "ema_config": ema_config})
         self.model = CTCModel(model_config)
         self.optim_config = optim_config
+        # The weight average: a submodule, so checkpoints (state_dict) carry it and
+        # a resumed run continues it; its parameters never reach the optimizer.
+        self.ema_decay = _ema_decay(ema_config)
+        self.ema_model = frozen_copy(self.model) if self.ema_decay is not None else None
+        self._ema_updates = 0
         self.decoder = GreedyDecoder(self.model.tokenizer, self.model.frame_shift)
         self.skipped = SkipReport()
         self.all_ranks_skipped: dict[str, str] | None = None  # set at the end of training
@@ -45,8 +56,8 @@ class CTCTrainingModule(L.LightningModule):
         self._batches_in_epoch = 0
         self._rng_to_restore = None
 
-    def ctc_loss(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        log_probs, out_lens = self.model(batch["audio"], batch["audio_lens"])
+    def ctc_loss(self, batch: dict, model: CTCModel | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        log_probs, out_lens = (model or self.model)(batch["audio"], batch["audio_lens"])
         loss = F.ctc_loss(
             log_probs.transpose(0, 1),
             batch["tokens"],
@@ -64,7 +75,7 @@ class CTCTrainingModule(L.LightningModule):
         if batch["size"] == 0:
             # Every utterance of the batch was bad. Under DDP this rank must still
             # join the gradient all-reduce, so contribute zero gradients.
-            return sum(p.sum() * 0.0 for p in self.parameters())
+            return sum(p.sum() * 0.0 for p in self.model.parameters())
         # Batch-norm running statistics change during the forward pass; keep a
         # copy so that a batch producing NaN/inf cannot poison them.
         self._saved_buffers = [(b, b.detach().clone()) for b in self.model.buffers()]  # num_batches_tracked too
@@ -142,6 +153,7 @@ class CTCTrainingModule(L.LightningModule):
             "skipped": dict(self.skipped.skipped),
             "nonfinite_loss_batches": self.nonfinite_loss_batches,
             "nonfinite_grad_steps": self.nonfinite_grad_steps,
+            "ema_updates": self._ema_updates,
         }
         if self.train_sampler is not None:
             state["sampler"] = self.train_sampler.state_dict(batches_consumed=self._batches_in_epoch)
@@ -155,6 +167,7 @@ class CTCTrainingModule(L.LightningModule):
         self.skipped.skipped.update(state.get("skipped", {}))
         self.nonfinite_loss_batches = int(state.get("nonfinite_loss_batches", 0))
         self.nonfinite_grad_steps = int(state.get("nonfinite_grad_steps", 0))
+        self._ema_updates = int(state.get("ema_updates", 0))
         if self.train_sampler is not None and "sampler" in state:
             self.train_sampler.load_state_dict(state["sampler"])
         self._rng_to_restore = state.get("rng")
@@ -170,6 +183,15 @@ class CTCTrainingModule(L.LightningModule):
                     buf.copy_(copy)
             self._restore_buffers = False
         self._saved_buffers = []
+
+    def optimizer_step(self, *args, **kwargs) -> None:
+        super().optimizer_step(*args, **kwargs)
+        # Here, not in on_train_batch_end: callbacks' on_train_batch_end run before
+        # the module's, and a checkpoint they write (mid-epoch, SIGTERM) must hold the
+        # average that belongs to the weights it holds, or resuming would drift.
+        if self.ema_model is not None:
+            update_ema(self.ema_model, self.model, ema_decay_at(self._ema_updates, self.ema_decay))
+            self._ema_updates += 1
 
     def on_before_optimizer_step(self, optimizer) -> None:
         grads = [p.grad for p in self.parameters() if p.grad is not None]
@@ -197,12 +219,18 @@ class CTCTrainingModule(L.LightningModule):
     def validation_step(self, batch: dict, batch_idx: int, dataloader_idx: int = 0) -> None:
         if batch["size"] == 0:
             return
-        loss, log_probs, out_lens = self.ctc_loss(batch)
-        hyps = [h[0].text for h in self.decoder.decode(log_probs, out_lens)]
-        totals = self._val_totals.setdefault(dataloader_idx, _ValTotals())
-        totals.counts = totals.counts + count_errors(batch["texts"], hyps)
-        totals.loss_sum += float(loss) * batch["size"]
-        totals.utterances += batch["size"]
+        # Key 0..n-1: the model that is monitored (the average when there is one);
+        # n + i: the trained weights on dev set i, measured beside it.
+        sets = self._num_dev_sets()
+        measured = [(self.model, dataloader_idx)] if self.ema_model is None else [
+            (self.ema_model, dataloader_idx), (self.model, sets + dataloader_idx)]
+        for model, key in measured:
+            loss, log_probs, out_lens = self.ctc_loss(batch, model)
+            hyps = [h[0].text for h in self.decoder.decode(log_probs, out_lens)]
+            totals = self._val_totals.setdefault(key, _ValTotals())
+            totals.counts = totals.counts + count_errors(batch["texts"], hyps)
+            totals.loss_sum += float(loss) * batch["size"]
+            totals.utterances += batch["size"]
 
     def _num_dev_sets(self) -> int:
         loaders = len(self.trainer.num_val_batches) if self._trainer is not None else 1
@@ -215,11 +243,17 @@ class CTCTrainingModule(L.LightningModule):
         # ratios. One all-reduce of a (sets x 6) table, with a row for every set
         # even where this rank saw no batch of it, so all ranks reduce alike.
         sets = self._num_dev_sets()
-        rows = [self._val_totals.get(i, _ValTotals()).as_row() for i in range(sets)]
+        keys = 2 * sets if self.ema_model is not None else sets
+        rows = [self._val_totals.get(i, _ValTotals()).as_row() for i in range(keys)]
         t = torch.tensor(rows, dtype=torch.float64, device=self.device)
         t = self.trainer.strategy.reduce(t, reduce_op="sum")
         for i, (we, rw, ce, rc, ls, n) in enumerate(t.tolist()):
             metrics = {"wer": we / max(rw, 1), "cer": ce / max(rc, 1), "loss": ls / max(n, 1)}
+            if i >= sets:  # the trained weights, beside their average
+                if i - sets == self.monitor_dev_index:
+                    self.log("val_raw_wer", metrics["wer"], sync_dist=False, add_dataloader_idx=False)
+                    self.log("val_raw_loss", metrics["loss"], sync_dist=False, add_dataloader_idx=False)
+                continue
             if self.dev_set_names is not None:
                 for key, value in metrics.items():
                     self.log(f"val/{self.dev_set_names[i]}/{key}", value, sync_dist=False, add_dataloader_idx=False)
@@ -265,13 +299,26 @@ class CTCTrainingModule(L.LightningModule):
         return fraction
 
     def configure_optimizers(self):
-        opt = build_optimizer(self.parameters(), self.optim_config)
+        opt = build_optimizer(self.model.parameters(), self.optim_config)
         sched = build_scheduler(
             opt, self.optim_config.get("scheduler", {}), int(self.trainer.estimated_stepping_batches), self._time_fraction()
         )
         if sched is None:
             return opt
         return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+
+
+def _ema_decay(ema_config: dict | None) -> float | None:
+    """``trainer.ema``'s decay, checked; ``None`` when the average is off."""
+    if not ema_config or ema_config.get("decay") is None:
+        return None
+    decay = float(ema_config["decay"])
+    if not 0.0 < decay < 1.0:
+        raise ValueError(f"trainer.ema.decay must be between 0 and 1 (exclusive), got {decay}")
+    unknown = set(ema_config) - {"decay"}
+    if unknown:
+        raise ValueError(f"trainer.ema: unknown field(s) {sorted(unknown)}; it takes only 'decay'")
+    return decay
 
 
 class _ValTotals:

@@ -56,7 +56,11 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, Any
     torch.set_num_threads(int(cfg.get("num_threads") or torch.get_num_threads()))
 
     model_cfg = model_config_from(cfg)
-    module = CTCTrainingModule(model_cfg, OmegaConf.to_container(cfg.optim, resolve=True))
+    trainer_cfg = OmegaConf.to_container(cfg.trainer, resolve=True)
+    ckpt_cfg = trainer_cfg.pop("checkpoint", {})
+    early = trainer_cfg.pop("early_stopping", None)
+    ema = trainer_cfg.pop("ema", None)  # {decay: 0.999}: validate, rank and package a weight average
+    module = CTCTrainingModule(model_cfg, OmegaConf.to_container(cfg.optim, resolve=True), ema_config=ema)
     data_cfg = OmegaConf.to_container(cfg.data, resolve=True)
     train_set = build_dataset(module.model, read_manifests(data_cfg["train"]), data_cfg, train=True)
     dev_sets = build_dev_sets(module.model, data_cfg)  # one dataset per named dev set
@@ -65,9 +69,6 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, Any
     module.skipped.skipped.update(train_set.report.skipped)
     compute_normalization_stats(module.model, train_set, int(data_cfg.get("stats_utterances", 500)), int(cfg.seed))
 
-    trainer_cfg = OmegaConf.to_container(cfg.trainer, resolve=True)
-    ckpt_cfg = trainer_cfg.pop("checkpoint", {})
-    early = trainer_cfg.pop("early_stopping", None)
     every = ckpt_cfg.get("every_n_train_steps")
     callbacks = [
         ModelCheckpoint(
@@ -126,7 +127,8 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, Any
     if trainer.global_rank == 0:
         ckpt = callbacks[0].best_model_path or callbacks[0].last_model_path
         best = CTCTrainingModule.load_from_checkpoint(ckpt, map_location="cpu", weights_only=True) if ckpt else module
-        package = save_package(best.model, exp_dir / "model.safetensors", extra={"checkpoint": Path(ckpt).name if ckpt else None})
+        packaged = best.ema_model if best.ema_model is not None else best.model  # what validation ranked
+        package = save_package(packaged, exp_dir / "model.safetensors", extra={"checkpoint": Path(ckpt).name if ckpt else None})
         result.update(
             package=str(package),
             best_val_wer=float(callbacks[0].best_model_score) if callbacks[0].best_model_score is not None else None,

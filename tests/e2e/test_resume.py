@@ -28,11 +28,14 @@ HERE = Path(__file__).parent
 WORKER = HERE / "resume_worker.py"
 
 
-def run(data, exp, fault=None, resume="last"):
+def run(data, exp, fault=None, resume="last", ema=None):
     env = dict(os.environ)
     env.pop("GRU_ASR_FAULT", None)
+    env.pop("GRU_ASR_EMA", None)
     if fault:
         env["GRU_ASR_FAULT"] = fault
+    if ema:
+        env["GRU_ASR_EMA"] = str(ema)  # trainer.ema={decay: ema}
     return subprocess.run([sys.executable, str(WORKER), str(data), str(exp), resume],
                           capture_output=True, text=True, timeout=300, env=env)
 
@@ -60,8 +63,8 @@ def reference(data, tmp_path_factory):
     return digest(exp)
 
 
-def finish_and_compare(data, exp, reference):
-    resumed = run(data, exp)
+def finish_and_compare(data, exp, reference, ema=None):
+    resumed = run(data, exp, ema=ema)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert not list((exp / "checkpoints").glob(".*.tmp")), "unfinished writes were not cleaned up"
     assert digest(exp) == reference
@@ -117,6 +120,22 @@ def test_sigterm_writes_a_checkpoint_and_exits_143(data, reference, tmp_path):
     assert checkpoint_step(last) == 8
     assert [p.name for p in last.parent.glob("epoch000-*.ckpt")]
     finish_and_compare(data, tmp_path, reference)
+
+
+def test_the_weight_average_resumes_exactly_too(data, tmp_path_factory, tmp_path):
+    """With trainer.ema the digest covers the average as well as the weights: a
+    stop inside a step (SIGTERM), a kill after one and a kill during a checkpoint
+    write all resume to the uninterrupted run's average."""
+    ref_exp = tmp_path_factory.mktemp("ref_ema")
+    proc = run(data, ref_exp, resume="null", ema=0.8)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    reference = digest(ref_exp)
+    for fault, code in [("term_in_step:4", 143), ("kill_after_step:11", -signal.SIGKILL), ("kill_in_write:2", -signal.SIGKILL)]:
+        injured = run(data, tmp_path, fault, ema=0.8)
+        assert injured.returncode == code, (fault, injured.stderr[-2000:])
+    finish_and_compare(data, tmp_path, reference, ema=0.8)
+    ckpt = torch.load(tmp_path / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
+    assert ckpt["gru_asr"]["ema_updates"] == 24 and any(k.startswith("ema_model.") for k in ckpt["state_dict"])
 
 
 def test_signals_from_outside_at_random_moments(data, reference, tmp_path):
