@@ -310,7 +310,11 @@ class CTCTrainingModule(L.LightningModule):
 
 def _ema_decay(ema_config: dict | None) -> float | None:
     """``trainer.ema``'s decay, checked; ``None`` when the average is off."""
-    if not ema_config or ema_config.get("decay") is None:
+    if ema_config is None:
+        return None
+    if not isinstance(ema_config, dict):
+        raise ValueError(f"trainer.ema must be null or a mapping like {{decay: 0.999}}, got {ema_config!r}")
+    if ema_config.get("decay") is None:
         return None
     decay = float(ema_config["decay"])
     if not 0.0 < decay < 1.0:

@@ -93,7 +93,8 @@ def test_without_ema_nothing_is_kept_or_logged():
     assert module.ema_model is None and not any(k.startswith("ema_model.") for k in module.state_dict())
 
 
-@pytest.mark.parametrize("bad, message", [({"decay": 1.0}, "between 0 and 1"), ({"decay": 0.9, "start": 5}, "unknown field")])
+@pytest.mark.parametrize("bad, message", [({"decay": 1.0}, "between 0 and 1"), ({"decay": 0.9, "start": 5}, "unknown field"),
+                                          (0.999, "a mapping like")])
 def test_bad_ema_settings_are_refused(bad, message):
     with pytest.raises(ValueError, match=message):
         CTCTrainingModule(small_model_config(), optim_cfg(), ema_config=bad)
