@@ -184,6 +184,14 @@ class CTCTrainingModule(L.LightningModule):
             self._restore_buffers = False
         self._saved_buffers = []
 
+    def restart_ema(self) -> None:
+        """Start the average from the model as it is now. Called once the front-end's
+        normalization statistics are set, so that the average never holds the
+        placeholder statistics it was copied with (a resumed run then loads its own)."""
+        if self.ema_model is not None:
+            self.ema_model.load_state_dict(self.model.state_dict())
+            self._ema_updates = 0
+
     def optimizer_step(self, *args, **kwargs) -> None:
         super().optimizer_step(*args, **kwargs)
         # Here, not in on_train_batch_end: callbacks' on_train_batch_end run before

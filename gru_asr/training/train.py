@@ -68,6 +68,7 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, Any
         raise SystemExit("no usable training utterances: check the manifest (gru-asr data check)")
     module.skipped.skipped.update(train_set.report.skipped)
     compute_normalization_stats(module.model, train_set, int(data_cfg.get("stats_utterances", 500)), int(cfg.seed))
+    module.restart_ema()  # the average starts with the statistics just computed
 
     every = ckpt_cfg.get("every_n_train_steps")
     callbacks = [

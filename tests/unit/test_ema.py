@@ -116,3 +116,14 @@ def test_checkpoint_averaging_takes_the_weight_average_of_an_ema_run(tmp_path):
                tmp_path / "plain.ckpt")
     with pytest.raises(PackageError, match="mix runs with and without"):
         model_from_checkpoints([tmp_path / "ema.ckpt", tmp_path / "plain.ckpt"])
+
+
+def test_the_average_restarts_from_the_model_with_its_normalization_statistics():
+    module = CTCTrainingModule(small_model_config(), optim_cfg(), ema_config={"decay": 0.9})
+    module.model.frontend.set_stats(torch.full((module.model.frontend.feature_dim,), 2.0),
+                                    torch.full((module.model.frontend.feature_dim,), 3.0))
+    module._ema_updates = 5
+    module.restart_ema()
+    for key, value in module.model.state_dict().items():
+        assert torch.equal(module.ema_model.state_dict()[key], value), key
+    assert module._ema_updates == 0
