@@ -57,7 +57,7 @@ class CTCTrainingModule(L.LightningModule):
         self._rng_to_restore = None
 
     def ctc_loss(self, batch: dict, model: CTCModel | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        log_probs, out_lens = (model or self.model)(batch["audio"], batch["audio_lens"])
+        log_probs, out_lens = (self.model if model is None else model)(batch["audio"], batch["audio_lens"])
         loss = F.ctc_loss(
             log_probs.transpose(0, 1),
             batch["tokens"],
@@ -160,6 +160,7 @@ class CTCTrainingModule(L.LightningModule):
         checkpoint["gru_asr"] = state
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
+        self._match_ema_to(checkpoint)
         state = checkpoint.get("gru_asr")
         if not state:
             return
@@ -171,6 +172,24 @@ class CTCTrainingModule(L.LightningModule):
         if self.train_sampler is not None and "sampler" in state:
             self.train_sampler.load_state_dict(state["sampler"])
         self._rng_to_restore = state.get("rng")
+
+    def _match_ema_to(self, checkpoint: dict) -> None:
+        """Resuming with ``trainer.ema`` switched on or off since the checkpoint was
+        written (runs before Lightning loads its state dict, strictly): a new average
+        starts from the checkpoint's weights; one no longer wanted is dropped."""
+        weights = checkpoint.get("state_dict")
+        if weights is None:
+            return
+        has_average = any(k.startswith("ema_model.") for k in weights)
+        if self.ema_model is not None and not has_average:
+            log.warning("the checkpoint has no weight average (trainer.ema was off): it starts from the checkpoint's weights")
+            for key in [k for k in weights if k.startswith("model.")]:
+                weights["ema_" + key] = weights[key].clone()
+            checkpoint.setdefault("gru_asr", {})["ema_updates"] = 0
+        elif self.ema_model is None and has_average:
+            log.warning("trainer.ema is off: the checkpoint's weight average is dropped, training goes on from its weights")
+            for key in [k for k in weights if k.startswith("ema_model.")]:
+                del weights[key]
 
     def on_after_backward(self) -> None:
         # Right after backward (which reads the batch statistics saved by the
@@ -320,16 +339,12 @@ def _ema_decay(ema_config: dict | None) -> float | None:
     """``trainer.ema``'s decay, checked; ``None`` when the average is off."""
     if ema_config is None:
         return None
-    if not isinstance(ema_config, dict):
+    # A misspelled field must not quietly train without the average.
+    if not isinstance(ema_config, dict) or set(ema_config) != {"decay"}:
         raise ValueError(f"trainer.ema must be null or a mapping like {{decay: 0.999}}, got {ema_config!r}")
-    if ema_config.get("decay") is None:
-        return None
     decay = float(ema_config["decay"])
     if not 0.0 < decay < 1.0:
         raise ValueError(f"trainer.ema.decay must be between 0 and 1 (exclusive), got {decay}")
-    unknown = set(ema_config) - {"decay"}
-    if unknown:
-        raise ValueError(f"trainer.ema: unknown field(s) {sorted(unknown)}; it takes only 'decay'")
     return decay
 
 

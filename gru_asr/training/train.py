@@ -60,6 +60,10 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, Any
     ckpt_cfg = trainer_cfg.pop("checkpoint", {})
     early = trainer_cfg.pop("early_stopping", None)
     ema = trainer_cfg.pop("ema", None)  # {decay: 0.999}: validate, rank and package a weight average
+    if ema and str(trainer_cfg.get("precision", "32-true")) in ("16-true", "bf16-true", "16", "bf16"):
+        # Half-precision weights: an update of (1 - decay) = 0.002 is below their rounding step.
+        raise ValueError(f"trainer.ema needs float32 weights; precision {trainer_cfg['precision']!r} keeps them in half "
+                         "precision (use 16-mixed or bf16-mixed)")
     module = CTCTrainingModule(model_cfg, OmegaConf.to_container(cfg.optim, resolve=True), ema_config=ema)
     data_cfg = OmegaConf.to_container(cfg.data, resolve=True)
     train_set = build_dataset(module.model, read_manifests(data_cfg["train"]), data_cfg, train=True)

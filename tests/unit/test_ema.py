@@ -93,8 +93,8 @@ def test_without_ema_nothing_is_kept_or_logged():
     assert module.ema_model is None and not any(k.startswith("ema_model.") for k in module.state_dict())
 
 
-@pytest.mark.parametrize("bad, message", [({"decay": 1.0}, "between 0 and 1"), ({"decay": 0.9, "start": 5}, "unknown field"),
-                                          (0.999, "a mapping like")])
+@pytest.mark.parametrize("bad, message", [({"decay": 1.0}, "between 0 and 1"), ({"decay": 0.9, "start": 5}, "a mapping like"),
+                                          ({"deacy": 0.9}, "a mapping like"), ({}, "a mapping like"), (0.999, "a mapping like")])
 def test_bad_ema_settings_are_refused(bad, message):
     with pytest.raises(ValueError, match=message):
         CTCTrainingModule(small_model_config(), optim_cfg(), ema_config=bad)
@@ -127,3 +127,46 @@ def test_the_average_restarts_from_the_model_with_its_normalization_statistics()
     for key, value in module.model.state_dict().items():
         assert torch.equal(module.ema_model.state_dict()[key], value), key
     assert module._ema_updates == 0
+
+
+def test_accumulated_gradients_update_the_average_once_per_optimizer_step():
+    torch.manual_seed(0)
+    module = CTCTrainingModule(small_model_config(), optim_cfg(), ema_config={"decay": 0.9})
+    b = batch(torch.randn(1, 16000) * 0.1, "abc")
+    trainer = fit(module, [b] * 4, steps=2, accumulate_grad_batches=2)
+    assert trainer.global_step == 2 and module._ema_updates == 2
+
+
+def test_resuming_with_the_average_switched_on_or_off(tmp_path):
+    """A checkpoint of a run without trainer.ema resumes with it (the average starts
+    from its weights), and one with it resumes without it (the average is dropped)."""
+    torch.manual_seed(0)
+    plain = CTCTrainingModule(small_model_config(), optim_cfg())
+    with_ema = CTCTrainingModule(small_model_config(), optim_cfg(), ema_config={"decay": 0.9})
+    ckpt = {"state_dict": {k: v.clone() for k, v in plain.state_dict().items()}}
+    with_ema.on_load_checkpoint(ckpt)
+    with_ema.load_state_dict(ckpt["state_dict"], strict=True)
+    for key, value in plain.model.state_dict().items():
+        assert torch.equal(with_ema.ema_model.state_dict()[key], value), key
+    assert with_ema._ema_updates == 0
+
+    ckpt = {"state_dict": {k: v.clone() for k, v in with_ema.state_dict().items()}, "gru_asr": {"ema_updates": 7}}
+    plain2 = CTCTrainingModule(small_model_config(), optim_cfg())
+    plain2.on_load_checkpoint(ckpt)
+    plain2.load_state_dict(ckpt["state_dict"], strict=True)
+    assert plain2.ema_model is None
+
+
+def test_half_precision_weights_are_refused_before_any_data_is_read(tmp_path):
+    from pathlib import Path
+
+    from hydra import compose, initialize_config_dir
+
+    from gru_asr.training.train import train
+
+    conf = Path(__file__).resolve().parents[2] / "conf"
+    with initialize_config_dir(config_dir=str(conf), version_base="1.3"):
+        cfg = compose("train", overrides=[f"exp_dir={tmp_path}", "trainer.precision=bf16-true", "trainer.ema={decay: 0.9}",
+                                          f"data.train={tmp_path}/missing.jsonl"])
+    with pytest.raises(ValueError, match="needs float32 weights"):
+        train(cfg)
