@@ -22,6 +22,15 @@ boundary (recurrent hidden states, convolution context, look-ahead frames) and
 must stay bounded in size, however long the stream. An encoder that cannot
 stream in its current configuration raises :class:`StreamingNotSupportedError`
 from ``initial_state`` with the reason.
+
+Intermediate outputs (optional, for intermediate CTC in training). An encoder built
+from a stack of layers may also implement :class:`IntermediateOutputEncoder`::
+
+    forward_with_intermediates(features, lengths, layers) -> (outputs, lengths', [states per layer])
+
+where ``layers`` are 1-based indices into its stack and each returned state is the
+(B, T', output_dim) input of the next layer, padding zeroed, so the model's own CTC
+head can read it. ``outputs`` and ``lengths'`` are exactly ``forward``'s.
 """
 
 from __future__ import annotations
@@ -62,6 +71,16 @@ class StreamingEncoder(Protocol):
         self, features: torch.Tensor, state: Any, final: bool = False
     ) -> tuple[torch.Tensor, Any]:
         """Outputs for the frames that ``features`` completes, and the state to carry on."""
+
+
+@runtime_checkable
+class IntermediateOutputEncoder(Protocol):
+    """The optional intermediate-output part of the encoder contract (module docstring)."""
+
+    def forward_with_intermediates(
+        self, features: torch.Tensor, lengths: torch.Tensor, layers: Any
+    ) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
+        """``forward``'s outputs plus the states after each of ``layers`` (1-based)."""
 
 
 def require_streaming(encoder: Encoder) -> StreamingEncoder:

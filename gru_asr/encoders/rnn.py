@@ -16,7 +16,7 @@ missing context is carried (subsampling, look-ahead).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 import torch
 from torch import nn
@@ -206,16 +206,33 @@ class _RecurrentEncoder(Encoder):
         self.bidirectional = bidirectional
 
     def forward(self, features: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        outputs, lengths, _ = self.forward_with_intermediates(features, lengths, ())
+        return outputs, lengths
+
+    def forward_with_intermediates(
+        self, features: torch.Tensor, lengths: torch.Tensor, layers: Sequence[int]
+    ) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
+        """``forward``, plus the states after each of ``layers`` (1-based; the last layer
+        is not allowed: its states are the outputs). Intermediate CTC reads them with the
+        model's head."""
+        wanted = set(layers)
+        bad = [i for i in wanted if not (isinstance(i, int) and 1 <= i < len(self.layers))]
+        if bad:
+            raise ValueError(f"intermediate layers must be among 1..{len(self.layers) - 1} "
+                             f"(this encoder has {len(self.layers)}), not {sorted(bad, key=str)}")
         x, lengths = self.subsample(features, lengths)
         mask = lengths_to_mask(lengths, x.size(1))
+        taken: dict[int, torch.Tensor] = {}
         for i, (layer, proj) in enumerate(zip(self.layers, self.projections)):
             y = proj(layer(x, lengths, mask))
             if self.residual and i > 0 and y.shape == x.shape:
                 y = y + x
             x = self.dropout(y) * mask.unsqueeze(-1)
+            if i + 1 in wanted:  # every layer is output_dim wide (the look-ahead keeps the width)
+                taken[i + 1] = x
         if self.lookahead is not None:
             x = self.lookahead(x) * mask.unsqueeze(-1)
-        return x, lengths
+        return x, lengths, [taken[i] for i in layers]
 
     def initial_state(self) -> RecurrentStreamState:
         if self.bidirectional:

@@ -8,12 +8,58 @@ from torch import nn
 from gru_asr.utils.masks import lengths_to_mask
 
 
+class MaskedBatchNorm2d(nn.BatchNorm2d):
+    """``BatchNorm2d`` whose training statistics count valid time steps only.
+
+    A (B, C, T, F) batch padded to its longest utterance holds conv outputs at the
+    padded steps too (the bias, plus the kernel's reach past the last frame). Plain
+    batch norm averages them in, so an utterance's normalization, and through the
+    running statistics the model used at inference, would depend on how much
+    padding its batch happened to carry. With ``mask`` (B, T), the mean and variance
+    are over valid steps only, and padded steps come out as the bias (callers mask
+    them). In eval mode, or without a mask, this is
+    ``BatchNorm2d`` unchanged: same parameters, buffers and state-dict keys, so
+    checkpoints and exported graphs are unaffected.
+    """
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        if mask is None or not self.training:
+            return super().forward(x)
+        if x.size(0) * x.size(2) * x.size(3) < 2:  # BatchNorm2d's own (shape-only) check
+            raise ValueError(f"expected more than 1 value per channel when training, got input size {tuple(x.shape)}")
+        # Statistics in float32 at least, even under autocast: bf16 sums over ~10^5 values lose digits.
+        xf = x.to(torch.promote_types(x.dtype, torch.float32))
+        valid = mask[:, None, :, None]  # (B, 1, T, 1)
+        # torch.where, not a product with the mask: a non-finite value in padding stays out.
+        count = (valid.sum() * x.size(3)).to(xf.dtype).clamp_min(2.0)  # valid values per channel
+        mean = torch.where(valid, xf, 0.0).sum(dim=(0, 2, 3)) / count
+        centered = torch.where(valid, xf - mean[None, :, None, None], 0.0)
+        var = centered.pow(2).sum(dim=(0, 2, 3)) / count
+        if self.track_running_stats:
+            self._update_running_stats(mean.detach(), var.detach() * (count / (count - 1)))
+        # ``centered`` is zero at padded steps; what the norm outputs there does not
+        # matter (the subsampling zeroes them after the activation), so reuse it.
+        scale = torch.rsqrt(var + self.eps)
+        if not self.affine:
+            return (centered * scale[None, :, None, None]).to(x.dtype)
+        return torch.addcmul(self.bias[None, :, None, None], centered, (self.weight * scale)[None, :, None, None]).to(x.dtype)
+
+    @torch.no_grad()
+    def _update_running_stats(self, mean: torch.Tensor, unbiased_var: torch.Tensor) -> None:
+        # BatchNorm's own rule: exponential with ``momentum``, or a cumulative mean when it is None.
+        self.num_batches_tracked.add_(1)
+        factor = 1.0 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
+        self.running_mean.lerp_(mean.to(self.running_mean.dtype), factor)
+        self.running_var.lerp_(unbiased_var.to(self.running_var.dtype), factor)
+
+
 class Conv2dSubsampling(nn.Module):
     """Stacked Conv2d + norm + activation layers; each layer strides time by
     ``time_strides[i]`` and frequency by ``freq_strides[i]``.
 
     Positions past an utterance's (subsampled) length are zeroed after every
-    layer, so a valid output frame sees exactly what it would see unpadded.
+    layer, so a valid output frame sees exactly what it would see unpadded, and
+    batch norm's training statistics leave them out (:class:`MaskedBatchNorm2d`).
     """
 
     def __init__(
@@ -37,7 +83,7 @@ class Conv2dSubsampling(nn.Module):
             self.layers.append(
                 nn.Sequential(
                     nn.Conv2d(in_ch, ch, kernel_size, stride=(ts, fs), padding=kernel_size // 2),
-                    nn.BatchNorm2d(ch),
+                    MaskedBatchNorm2d(ch),
                     nn.Hardtanh(0, 20, inplace=True),
                 )
             )
@@ -99,10 +145,13 @@ class Conv2dSubsampling(nn.Module):
     def forward(self, features: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         x = features.unsqueeze(1)  # (B, 1, T, F)
         pad = self.kernel_size // 2
-        for layer, ts in zip(self.layers, self.time_strides):
-            x = layer(x)
+        for (conv, norm, activation), ts in zip(self.layers, self.time_strides):
+            x = conv(x)
             lengths = torch.div(lengths + 2 * pad - self.kernel_size, ts, rounding_mode="floor") + 1
             mask = lengths_to_mask(lengths, x.size(2))
-            x = x * mask[:, None, :, None]
+            # trainer.sync_batchnorm swaps in a plain SyncBatchNorm, which takes no mask
+            # (its statistics then count padding, as BatchNorm2d's did).
+            x = norm(x, mask) if isinstance(norm, MaskedBatchNorm2d) else norm(x)
+            x = activation(x) * mask[:, None, :, None]
         B, C, T, F = x.shape
         return x.permute(0, 2, 1, 3).reshape(B, T, C * F), lengths

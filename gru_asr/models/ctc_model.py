@@ -7,13 +7,14 @@ rebuilds it exactly; that dict is what the model package stores.
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, Sequence
 
 import torch
 from torch import nn
 
 from gru_asr.augment import build_augmentations
 from gru_asr.encoders import build_encoder
+from gru_asr.encoders.base import IntermediateOutputEncoder
 from gru_asr.frontends import build_frontend
 from gru_asr.heads import build_head
 from gru_asr.text import TextNormalizer
@@ -55,6 +56,21 @@ class CTCModel(nn.Module):
             feats = aug(feats, feat_lens)
         states, out_lens = self.encoder(feats, feat_lens)
         return self.head(states), out_lens
+
+    def forward_with_intermediates(
+        self, waveforms: torch.Tensor, lengths: torch.Tensor, layers: Sequence[int]
+    ) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
+        """``forward``, plus log-probs read by the same head from the encoder's states
+        after each of ``layers`` (intermediate CTC; the encoder must implement
+        :class:`~gru_asr.encoders.base.IntermediateOutputEncoder`)."""
+        if not isinstance(self.encoder, IntermediateOutputEncoder):
+            raise TypeError(f"encoder {type(self.encoder).__name__} does not expose intermediate layers "
+                            "(forward_with_intermediates, see gru_asr.encoders.base): intermediate CTC needs them")
+        feats, feat_lens = self.frontend(waveforms, lengths)
+        for aug in self.augment:
+            feats = aug(feats, feat_lens)
+        states, out_lens, intermediates = self.encoder.forward_with_intermediates(feats, feat_lens, layers)
+        return self.head(states), out_lens, [self.head(h) for h in intermediates]
 
     def max_output_frames(self, num_samples: int) -> int:
         """Upper estimate of output frames for an utterance of ``num_samples``."""

@@ -9,6 +9,11 @@ With ``ema_config`` (``trainer.ema``) the module also keeps an exponential movin
 average of the weights (:mod:`gru_asr.training.ema`). Validation then measures both:
 the average under the keys above (checkpoints are ranked by it) and the trained
 weights as ``val_raw_wer``/``val_raw_loss``, so one run shows what the average gains.
+
+With ``interctc_config`` (``interctc``) training adds CTC losses on lower encoder
+layers (:mod:`gru_asr.training.intermediate_ctc`); ``train_loss`` is then the mixed
+objective and ``train_ctc_loss`` the final layer's alone. Validation measures the
+final layer only, so ``val_loss`` means the same with or without it.
 """
 
 from __future__ import annotations
@@ -21,21 +26,33 @@ import torch.nn.functional as F
 
 from gru_asr.data.dataset import SkipReport
 from gru_asr.decoders import GreedyDecoder
+from gru_asr.encoders.base import IntermediateOutputEncoder
 from gru_asr.metrics import ErrorCounts, count_errors
 from gru_asr.models import CTCModel
 from gru_asr.training.ema import ema_decay_at, frozen_copy, update_ema
+from gru_asr.training.intermediate_ctc import parse_intermediate_ctc
 from gru_asr.training.optim import build_optimizer, build_scheduler
 
 log = logging.getLogger(__name__)
 
 
 class CTCTrainingModule(L.LightningModule):
-    def __init__(self, model_config: dict, optim_config: dict, ema_config: dict | None = None):
+    def __init__(
+        self, model_config: dict, optim_config: dict, ema_config: dict | None = None, interctc_config: dict | None = None
+    ):
         super().__init__()
         # Plain dicts only: checkpoints then load with torch.load(weights_only=True).
-        self.save_hyperparameters({"model_config": model_config, "optim_config": optim_config, "ema_config": ema_config})
+        self.save_hyperparameters({"model_config": model_config, "optim_config": optim_config, "ema_config": ema_config,
+                                   "interctc_config": interctc_config})
         self.model = CTCModel(model_config)
         self.optim_config = optim_config
+        # Intermediate CTC: extra CTC losses on lower encoder layers, in training only.
+        self.interctc = parse_intermediate_ctc(interctc_config)
+        if self.interctc is not None and not isinstance(self.model.encoder, IntermediateOutputEncoder):
+            raise TypeError(f"interctc: encoder {type(self.model.encoder).__name__} does not expose intermediate "
+                            "layers (forward_with_intermediates, see gru_asr.encoders.base)")
+        if self.interctc is not None:
+            self._check_interctc_layers()
         # The weight average: a submodule, so checkpoints (state_dict) carry it and
         # a resumed run continues it; its parameters never reach the optimizer.
         self.ema_decay = _ema_decay(ema_config)
@@ -56,8 +73,24 @@ class CTCTrainingModule(L.LightningModule):
         self._batches_in_epoch = 0
         self._rng_to_restore = None
 
+    def _check_interctc_layers(self) -> None:
+        """Refuse layers outside the encoder's stack now, not at the first step after
+        data loading: one second of silence through the model (eval mode, no gradient,
+        so no random draw and no running statistic changes)."""
+        was_training = self.model.training
+        try:
+            self.model.eval()
+            with torch.no_grad():
+                n = self.model.sample_rate
+                self.model.forward_with_intermediates(torch.zeros(1, n), torch.tensor([n]), self.interctc.layers)
+        finally:
+            self.model.train(was_training)
+
     def ctc_loss(self, batch: dict, model: CTCModel | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         log_probs, out_lens = (self.model if model is None else model)(batch["audio"], batch["audio_lens"])
+        return self._ctc(log_probs, out_lens, batch), log_probs, out_lens
+
+    def _ctc(self, log_probs: torch.Tensor, out_lens: torch.Tensor, batch: dict) -> torch.Tensor:
         loss = F.ctc_loss(
             log_probs.transpose(0, 1),
             batch["tokens"],
@@ -67,7 +100,17 @@ class CTCTrainingModule(L.LightningModule):
             reduction="sum",
             zero_infinity=True,
         )
-        return loss / batch["size"], log_probs, out_lens
+        return loss / batch["size"]
+
+    def training_loss(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        """(objective, final layer's CTC loss): equal unless intermediate CTC is on."""
+        if self.interctc is None:
+            loss, _, _ = self.ctc_loss(batch)
+            return loss, loss
+        log_probs, out_lens, intermediate = self.model.forward_with_intermediates(
+            batch["audio"], batch["audio_lens"], self.interctc.layers)
+        final = self._ctc(log_probs, out_lens, batch)
+        return self.interctc.mix(final, [self._ctc(lp, out_lens, batch) for lp in intermediate]), final
 
     def training_step(self, batch: dict, batch_idx: int):
         for utt_id, reason in batch["skipped"]:
@@ -79,7 +122,7 @@ class CTCTrainingModule(L.LightningModule):
         # Batch-norm running statistics change during the forward pass; keep a
         # copy so that a batch producing NaN/inf cannot poison them.
         self._saved_buffers = [(b, b.detach().clone()) for b in self.model.buffers()]  # num_batches_tracked too
-        loss, _, _ = self.ctc_loss(batch)
+        loss, final_loss = self.training_loss(batch)
         if not torch.isfinite(loss):
             self._restore_buffers = True  # done in on_after_backward
             # Backpropagate anyway so that all DDP ranks stay in step: the
@@ -91,6 +134,8 @@ class CTCTrainingModule(L.LightningModule):
                         self.global_step, float(loss.detach()), ", ".join(map(str, batch["ids"][:5])), self.nonfinite_loss_batches)
             return loss
         self.log("train_loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=batch["size"])
+        if self.interctc is not None:
+            self.log("train_ctc_loss", final_loss.detach(), on_step=True, on_epoch=True, batch_size=batch["size"])
         return loss
 
     def on_train_epoch_start(self) -> None:

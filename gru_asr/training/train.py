@@ -64,7 +64,9 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, Any
         # Half-precision weights: an update of (1 - decay) = 0.002 is below their rounding step.
         raise ValueError(f"trainer.ema needs float32 weights; precision {trainer_cfg['precision']!r} keeps them in half "
                          "precision (use 16-mixed or bf16-mixed)")
-    module = CTCTrainingModule(model_cfg, OmegaConf.to_container(cfg.optim, resolve=True), ema_config=ema)
+    interctc = OmegaConf.to_container(cfg.interctc, resolve=True) if cfg.get("interctc") is not None else None
+    module = CTCTrainingModule(model_cfg, OmegaConf.to_container(cfg.optim, resolve=True), ema_config=ema,
+                               interctc_config=interctc)
     data_cfg = OmegaConf.to_container(cfg.data, resolve=True)
     train_set = build_dataset(module.model, read_manifests(data_cfg["train"]), data_cfg, train=True)
     dev_sets = build_dev_sets(module.model, data_cfg)  # one dataset per named dev set

@@ -51,6 +51,10 @@ def test_an4_recipe_stages_and_resume(tmp_path):
     assert json.loads((exp / "eval_dev_greedy/results.json").read_text())["utterances"] > 0
     train_cfg = (exp / "config.yaml").read_text()
     assert "weight: 0.5" in train_cfg and "synth/train.jsonl" in train_cfg  # trained on the mixture
+    # an4_tiny trains with intermediate CTC: the objective and the final layer's loss are both logged
+    assert "interctc:\n  layers:\n  - 1\n  weight: 0.3" in train_cfg
+    header = next((exp / "logs").rglob("metrics.csv")).read_text().splitlines()[0].split(",")
+    assert "train_ctc_loss_step" in header and "train_loss_step" in header
     second = subprocess.run(cmd + ["--stop-stage", "7"], capture_output=True, text=True, cwd=ROOT, env=env)
     assert second.returncode == 0, second.stderr[-2000:]
     # stages 0 (AN4 and synth), 1 and 3-7 are finished; stage 2 has nothing to do for characters
