@@ -21,13 +21,10 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from omegaconf import OmegaConf
-
-ROOT = Path(__file__).resolve().parents[2]
+from an4_step import an4_step_inputs  # tools/bench/an4_step.py (the script's folder is on sys.path)
 
 
 def main() -> None:
@@ -39,20 +36,11 @@ def main() -> None:
     args = ap.parse_args()
 
     from gru_asr.encoders import subsampling
-    from gru_asr.models.ctc_model import CTCModel
     from gru_asr.training.intermediate_ctc import IntermediateCTC
 
-    torch.manual_seed(0)
-    encoder = OmegaConf.to_container(OmegaConf.load(ROOT / "conf" / "encoder" / f"{args.encoder}.yaml"))
-    frontend = OmegaConf.to_container(OmegaConf.load(ROOT / "conf" / "frontend" / "logmel.yaml"))
-    model = CTCModel({"tokenizer": {"name": "char"}, "frontend": frontend, "encoder": encoder}).train()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
-    samples = int(args.seconds * 16000)
-    waves = torch.randn(args.batch, samples) * 0.1
-    lengths = torch.randint(samples // 2, samples + 1, (args.batch,))
-    lengths[0] = samples
-    targets = torch.randint(1, model.tokenizer.vocab_size, (args.batch, 20))
-    target_lengths = torch.full((args.batch,), 20)
+    inputs = an4_step_inputs(args.encoder, args.batch, args.seconds)
+    model, optimizer, waves, lengths = inputs.model, inputs.optimizer, inputs.waves, inputs.lengths
+    targets, target_lengths = inputs.targets, inputs.target_lengths
     interctc = IntermediateCTC((2,), 0.3)
     masked_forward = subsampling.MaskedBatchNorm2d.forward
 
