@@ -2,7 +2,9 @@
 
 __version__ = "0.1.0"
 
-import gru_asr.components  # noqa: E402,F401  (built-ins register on import)
+# Light on purpose: the registry is stdlib-only and the built-in components (torch and
+# all) are imported on the first registry lookup, so `import gru_asr`, the install check
+# and the Hydra search-path plugin do not pay for torch.
 from gru_asr.registry import register  # noqa: E402
 
 
@@ -13,4 +15,13 @@ def load_model(path, device: str = "cpu"):
     return Model.load(path, device=device)
 
 
-__all__ = ["__version__", "load_model", "register"]
+def __getattr__(name: str):
+    # The package's errors, importable from the top level without importing torch up front.
+    if name == "PackageError":
+        from gru_asr.packaging.package import PackageError
+
+        return PackageError
+    raise AttributeError(f"module 'gru_asr' has no attribute {name!r}")
+
+
+__all__ = ["PackageError", "__version__", "load_model", "register"]

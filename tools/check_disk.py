@@ -1,6 +1,6 @@
 """Warn before `make` installs .venv when the disk looks too small for it.
 
-The CUDA build of torch that torchaudio 2.11 needs is ~3 GB of wheels unpacking to ~5 GB,
+The CUDA build of torch (PyPI's Linux wheel, pinned in the lock) is ~3 GB of wheels unpacking to ~5 GB,
 and pip holds the downloaded wheels in its temporary folder until the install ends. When
 that does not fit, pip stops with a bare "[Errno 28] No space left on device" deep inside
 its output; this prints the free space up front so the cause is plain. It only warns: the

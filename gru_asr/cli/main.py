@@ -16,6 +16,11 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["doctor"]:
+        # Before anything imports torch: this is the command to run when torch is broken.
+        from gru_asr.install_check import main as doctor
+
+        return doctor(argv[1:])
     if argv and argv[0] != "train":
         # --plugin MODULE (any command): import a local module that registers
         # components, e.g. to transcribe with a model that uses an unpackaged encoder.
@@ -60,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_synth)
 
     sub.add_parser("train", help="train a model (Hydra overrides; see `gru-asr train --help`)")
+    sub.add_parser("doctor", help="check that torch, torchaudio, flashlight-text, soundfile and espeak-ng work together")
 
     pr = sub.add_parser("prepare", help="corpus layout -> JSONL manifests")
     from gru_asr.corpora import PREPARERS  # the registered corpora are the choices

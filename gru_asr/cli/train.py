@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import sys
-from pathlib import Path
 
-
-def config_dir() -> Path:
-    """The ``conf/`` tree: $GRU_ASR_CONF, else the checkout's top-level ``conf/``."""
-    env = os.environ.get("GRU_ASR_CONF")
-    candidates = [Path(env)] if env else []
-    candidates.append(Path(__file__).resolve().parents[2] / "conf")
-    for c in candidates:
-        if (c / "train.yaml").is_file():
-            return c
-    raise SystemExit("cannot find the gru_asr conf/ folder; set GRU_ASR_CONF to it")
+from gru_asr.config_location import ConfigLocationError, config_dir
 
 
 def train_main(argv: list[str]) -> int:
     import hydra
     from omegaconf import DictConfig
 
-    from gru_asr.registry import import_local_plugin, plugin_config_dirs
+    from gru_asr.registry import import_local_plugin
 
     argv = list(argv)
     while "--plugin" in argv:  # --plugin my_module: import a local module that registers components
@@ -34,9 +23,12 @@ def train_main(argv: list[str]) -> int:
     from gru_asr.schemas import register_schemas
 
     register_schemas()  # typed schemas of every registered component in Hydra's ConfigStore
-    dirs = plugin_config_dirs()
-    if dirs and not any(a.startswith("hydra.searchpath") for a in argv):
-        argv.append("hydra.searchpath=[" + ",".join(f"file://{d}" for d in dirs) + "]")
+    # Plugins' config folders join the search path through the Hydra search-path plugin
+    # (hydra_plugins/gru_asr_searchpath.py), not through the command line.
+    try:
+        primary = config_dir()
+    except ConfigLocationError as err:
+        raise SystemExit(f"error: {err}") from None
 
     def _run(cfg: DictConfig) -> None:
         from gru_asr.schemas import ConfigError
@@ -48,5 +40,5 @@ def train_main(argv: list[str]) -> int:
             raise SystemExit(f"config error: {err}") from None
 
     sys.argv = ["gru-asr train", *argv]
-    hydra.main(config_path=str(config_dir()), config_name="train", version_base="1.3")(_run)()
+    hydra.main(config_path=str(primary), config_name="train", version_base="1.3")(_run)()
     return 0

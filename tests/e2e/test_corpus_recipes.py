@@ -38,7 +38,7 @@ def env():
 
 def run(recipe, *args):
     cmd = ["bash", f"recipes/{recipe}/run.sh", *map(str, args)]
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env())
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env(), timeout=900)
 
 
 def chapter(path):

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.slow
 
 
 def cli(*args, **kw):
+    kw.setdefault("timeout", 600)
     return subprocess.run([sys.executable, "-m", "gru_asr", *map(str, args)], capture_output=True, text=True, cwd=ROOT, **kw)
 
 

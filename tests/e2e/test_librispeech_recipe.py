@@ -46,7 +46,7 @@ def test_librispeech_recipe_on_real_audio(tmp_path):
            "--exp", str(exp), "--experiment", "ls_tiny", "--train-set", "clean100", "--dev-sets", "dev-clean",
            "--eval-sets", "dev-clean,test-clean", "--tokenizer", "bpe", "--vocab-size", "64",
            "--average", "2", "--lm-order", "2", "--beam-size", "8"]
-    first = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env)
+    first = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=900)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
 
     train = read_manifest(data / "train_clean100.jsonl")
@@ -65,6 +65,6 @@ def test_librispeech_recipe_on_real_audio(tmp_path):
     table = (exp / "results.txt").read_text().splitlines()
     assert len(table) == 1 + 4 and table[1].split()[:2] == ["dev-clean", "greedy"]
 
-    second = subprocess.run(cmd + ["--stop-stage", "7"], capture_output=True, text=True, cwd=ROOT, env=env)
+    second = subprocess.run(cmd + ["--stop-stage", "7"], capture_output=True, text=True, cwd=ROOT, env=env, timeout=900)
     assert second.returncode == 0, second.stderr[-2000:]
     assert second.stdout.count("skipping") == 8  # stages 0-7 are all finished

@@ -17,15 +17,15 @@ pytestmark = pytest.mark.slow
 
 
 def run(args, env=None):
-    return subprocess.run([sys.executable, "-m", "gru_asr", *map(str, args)], capture_output=True, text=True, cwd=ROOT, env=env)
+    return subprocess.run([sys.executable, "-m", "gru_asr", *map(str, args)], capture_output=True, text=True, cwd=ROOT, env=env, timeout=900)
 
 
 @pytest.fixture(scope="module")
 def plugin_env(tmp_path_factory):
     site = tmp_path_factory.mktemp("site")
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(ROOT / "examples/custom_encoder")],
-        capture_output=True, text=True,
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--target", str(site), str(ROOT / "examples/custom_encoder")],
+        capture_output=True, text=True, timeout=900,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     env = dict(os.environ, PYTHONPATH=str(site))

@@ -42,7 +42,7 @@ def test_an4_recipe_stages_and_resume(tmp_path):
     # A few seconds of AN4-style synthetic speech, so the mixture path runs too.
     cmd = ["bash", "recipes/an4/run.sh", "--root", str(an4_root(tmp_path)), "--data", str(tmp_path / "data"),
            "--exp", str(tmp_path / "exp"), "--experiment", "an4_tiny", "--average", "1", "--synth-hours", "0.003"]
-    first = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env)
+    first = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=900)
     assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-3000:]
     data, exp = tmp_path / "data", tmp_path / "exp"
     assert (data / "synth_text.txt").is_file() and (data / "synth/train.jsonl").is_file()
@@ -55,7 +55,7 @@ def test_an4_recipe_stages_and_resume(tmp_path):
     assert "interctc:\n  layers:\n  - 1\n  weight: 0.3" in train_cfg
     header = next((exp / "logs").rglob("metrics.csv")).read_text().splitlines()[0].split(",")
     assert "train_ctc_loss_step" in header and "train_loss_step" in header
-    second = subprocess.run(cmd + ["--stop-stage", "7"], capture_output=True, text=True, cwd=ROOT, env=env)
+    second = subprocess.run(cmd + ["--stop-stage", "7"], capture_output=True, text=True, cwd=ROOT, env=env, timeout=900)
     assert second.returncode == 0, second.stderr[-2000:]
     # stages 0 (AN4 and synth), 1 and 3-7 are finished; stage 2 has nothing to do for characters
     assert second.stdout.count("skipping") == 8, second.stdout

@@ -155,7 +155,11 @@ def test_signals_from_outside_at_random_moments(data, reference, tmp_path):
         progress.unlink(missing_ok=True)  # wait for this run's own steps
         proc = subprocess.Popen([sys.executable, str(WORKER), str(data), str(tmp_path), "last"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 300  # a worker that stops making progress fails the test, not CI
         while proc.poll() is None and not _reached(progress, at_step):
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise AssertionError(f"the worker did not reach step {at_step} in 300 s")
             time.sleep(0.02)
         time.sleep(rng.uniform(0.0, 0.2))
         if proc.poll() is None:

@@ -9,7 +9,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "tools" / "check_disk.py"
 
 def run(need_gb: float, tmp_path: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(SCRIPT), "--path", str(tmp_path), "--need-gb", str(need_gb)],
-                          capture_output=True, text=True, env={"TMPDIR": str(tmp_path)})
+                          capture_output=True, text=True, env={"TMPDIR": str(tmp_path)}, timeout=120)
 
 
 def test_warns_but_never_fails_when_the_disk_is_short(tmp_path):

@@ -195,9 +195,9 @@ def test_recipe_folder_is_complete_and_run_sh_parses(recipe):
     for name in ("README.md", "RESULTS.md", "run.sh"):
         assert (d / name).is_file(), name
     assert list((d / "conf/experiment").glob("*.yaml"))
-    proc = subprocess.run(["bash", "-n", str(d / "run.sh")], capture_output=True, text=True)
+    proc = subprocess.run(["bash", "-n", str(d / "run.sh")], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    help_text = subprocess.run(["bash", str(d / "run.sh"), "--help"], capture_output=True, text=True)
+    help_text = subprocess.run(["bash", str(d / "run.sh"), "--help"], capture_output=True, text=True, timeout=120)
     assert help_text.returncode == 0 and "--stage" in help_text.stdout
 
 
@@ -213,7 +213,7 @@ def test_corpus_recipes_share_stages_1_to_8():
         assert 'source "$recipe_dir/../common/stages.sh"' in text, r
         assert 'source "$(dirname "${BASH_SOURCE[0]}")/../common/setup.sh"' in text, r
         assert "if run_stage 0; then" in text and "if run_stage 1; then" not in text, r
-    proc = subprocess.run(["bash", "-n", str(common)], capture_output=True, text=True)
+    proc = subprocess.run(["bash", "-n", str(common)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
 
 
@@ -229,7 +229,7 @@ def test_recipe_options_set_the_recipes_variables_and_reject_unknown_ones(tmp_pa
     )
 
     def run(*args):
-        return subprocess.run(["bash", str(script), *args], capture_output=True, text=True)
+        return subprocess.run(["bash", str(script), *args], capture_output=True, text=True, timeout=120)
 
     ok = run("--stage", "3", "--train-set=clean460", "--", "trainer.max_epochs=2", "data.num_workers=0")
     assert ok.returncode == 0 and ok.stdout.strip() == "3|clean460|50|2|trainer.max_epochs=2 data.num_workers=0"

@@ -95,7 +95,7 @@ def main() -> None:
     long = long_file(tmp / "long.wav", long_s, Path(wavs[0]))
     rss = {}
     for label, f in [("1 min", one_min), (f"{long_s // 60} min", long)]:
-        out = subprocess.run([sys.executable, "-c", _CHILD, str(model_path), str(f)], capture_output=True, text=True, check=True)
+        out = subprocess.run([sys.executable, "-c", _CHILD, str(model_path), str(f)], capture_output=True, text=True, check=True, timeout=900)
         kb, _ = out.stdout.split()
         rss[label] = int(kb) / 1024
         print(f"peak RSS {label:7s}: {rss[label]:.0f} MiB")

@@ -1,0 +1,19 @@
+"""What goes into the wheel. Everything else about the project is in pyproject.toml.
+
+The repository keeps Hydra's configs in the top-level ``conf/`` that users know from the
+layout; the wheel carries the same folder as package data ``gru_asr/conf`` so that an
+installed (non-editable) gru_asr trains with no checkout and no environment variable.
+``hydra_plugins/`` is a namespace package Hydra scans for search-path plugins.
+"""
+
+from setuptools import find_namespace_packages, find_packages, setup
+
+setup(
+    packages=[
+        *find_packages(include=["gru_asr", "gru_asr.*"]),
+        "gru_asr.conf",
+        *find_namespace_packages(include=["hydra_plugins", "hydra_plugins.*"]),
+    ],
+    package_dir={"gru_asr.conf": "conf"},
+    package_data={"gru_asr.conf": ["*.yaml", "*/*.yaml"]},
+)
