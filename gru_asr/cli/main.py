@@ -44,7 +44,23 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    return int(args.func(args) or 0)
+    return run_command(args)
+
+
+def run_command(args) -> int:
+    """Run a subcommand; bad input becomes one line on stderr and exit status 2
+    (gru_asr/cli/errors.py). Other exceptions are bugs and keep their traceback."""
+    from gru_asr.cli.errors import describe_os_error, user_error_types
+
+    try:
+        return int(args.func(args) or 0)
+    except user_error_types() as err:
+        print(f"error: {err}", file=sys.stderr)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError, FileExistsError) as err:
+        print(f"error: {describe_os_error(err)}", file=sys.stderr)
+    except UnicodeDecodeError as err:  # a reader that did not name its file: still one line
+        print(f"error: input is not UTF-8 text (byte {err.start})", file=sys.stderr)
+    return 2
 
 
 def build_parser() -> argparse.ArgumentParser:

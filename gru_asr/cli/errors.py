@@ -1,0 +1,49 @@
+"""How the command line reports bad input: one line, naming the file and the cause.
+
+Commands raise :class:`UserError` (or one of the library's own input errors listed in
+:func:`user_error_types`); ``gru-asr``'s ``main`` prints ``error: <message>`` on stderr
+and exits 2. Anything else is a bug in gru_asr and keeps its traceback.
+
+Outputs: a command that writes a file or folder the user may already have calls
+:func:`refuse_to_overwrite` first, so nothing is replaced unless ``--overwrite`` is given.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class UserError(Exception):
+    """Input or a request the user can fix; the message names the file and the cause."""
+
+
+def refuse_to_overwrite(path: str | Path, overwrite: bool, what: str = "file") -> Path:
+    """Raise :class:`UserError` when ``path`` exists and ``overwrite`` is false."""
+    path = Path(path)
+    if path.exists() and not overwrite:
+        kind = "folder" if path.is_dir() else what
+        raise UserError(f"{path}: the {kind} exists; pass --overwrite to replace it")
+    return path
+
+
+def add_overwrite_flag(parser) -> None:
+    parser.add_argument("--overwrite", action="store_true", help="replace outputs that already exist (default: refuse)")
+
+
+def user_error_types() -> tuple[type[BaseException], ...]:
+    """The exception types that mean bad input rather than a bug. Imported lazily: each
+    lives with the code that raises it, and some of those modules import torch."""
+    from gru_asr.audio.io import AudioError
+    from gru_asr.config_location import ConfigLocationError
+    from gru_asr.data.manifest import ManifestError
+    from gru_asr.packaging.package import PackageError
+    from gru_asr.registry import RegistryError
+    from gru_asr.schemas import ConfigError
+
+    return (UserError, ManifestError, PackageError, AudioError, ConfigError, RegistryError, ConfigLocationError)
+
+
+def describe_os_error(err: OSError) -> str:
+    """``PATH: cause`` for an OSError that names a file (FileNotFoundError and kin)."""
+    cause = err.strerror or str(err)
+    return f"{err.filename}: {cause}" if err.filename else cause
