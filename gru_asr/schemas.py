@@ -127,8 +127,9 @@ def reference_markdown() -> str:
 
     out = ["# Configuration reference", "",
            "Generated from the registered components (`gru-asr plugins reference`); plugins installed",
-           "in your environment appear here too. Select a component with `<kind>.name=<name>`",
-           "(or a config group such as `encoder=bigru_medium`) and set its fields as `<kind>.<field>=value`.", ""]
+           "in your environment appear here too. Select a component with its config group",
+           "(`encoder=bigru_medium`, `encoder=tdnn`; `~encoder +encoder.name=<name>` for one without a config",
+           "file) and set its fields as `<kind>.<field>=value`.", ""]
     for kind in kinds():
         reg = get_registry(kind)
         out += [f"## {kind}", ""]

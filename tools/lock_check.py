@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[1]  # --root overrides it (the tests check a copy)
 FIX = "run `make lock` (re-resolves only what changed) and commit uv.lock and requirements/"
 # file -> the uv export options that make it
 EXPORTS = {
@@ -31,10 +31,10 @@ def uv() -> str:
     return str(beside) if beside.exists() else "uv"
 
 
-def export(options: list[str], out: Path) -> None:
+def export(options: list[str], out: Path, root: Path) -> None:
     cmd = [uv(), "export", "--frozen", "--no-emit-project", "--format", "requirements-txt", "--quiet",
            *options, "-o", str(out)]
-    subprocess.run(cmd, cwd=ROOT, check=True, timeout=120)
+    subprocess.run(cmd, cwd=root, check=True, timeout=120, capture_output=True)
 
 
 def body(path: Path) -> list[str]:
@@ -45,14 +45,16 @@ def body(path: Path) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--export", action="store_true", help="write requirements/*.txt from uv.lock")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the project folder (default: this checkout)")
     args = parser.parse_args()
+    root = args.root
     if args.export:
         for name, options in EXPORTS.items():
-            export(options, ROOT / name)
+            export(options, root / name, root)
             print(f"wrote {name}")
         return 0
     try:
-        check = subprocess.run([uv(), "lock", "--check", "--offline"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        check = subprocess.run([uv(), "lock", "--check", "--offline"], cwd=root, capture_output=True, text=True, timeout=120)
     except FileNotFoundError:
         print(f"lock check: uv not found (it is in the dev extra); run `make venv` first", file=sys.stderr)
         return 1
@@ -64,8 +66,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for name, options in EXPORTS.items():
             fresh = Path(tmp) / Path(name).name
-            export(options, fresh)
-            committed = ROOT / name
+            export(options, fresh, root)
+            committed = root / name
             if not committed.exists() or body(committed) != body(fresh):
                 print(f"lock check: {name} is not the export of uv.lock; {FIX}", file=sys.stderr)
                 return 1

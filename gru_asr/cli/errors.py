@@ -30,6 +30,27 @@ def add_overwrite_flag(parser) -> None:
     parser.add_argument("--overwrite", action="store_true", help="replace outputs that already exist (default: refuse)")
 
 
+def read_text_lines(path: str | Path, what: str = "text file") -> list[str]:
+    """The lines of a UTF-8 text file the user named; a missing, unreadable, binary or
+    non-UTF-8 file raises :class:`UserError` naming the file and the cause."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise UserError(f"{path}: is a folder, not a {what}") from None
+    except OSError as err:
+        raise UserError(f"{path}: cannot read the {what} ({err.strerror or err})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise UserError(f"{path}: the {what} is not UTF-8 text (byte {err.start}); "
+                        f"convert it first, e.g. iconv -f latin1 -t utf-8") from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise UserError(f"{path}: binary data (a NUL byte at {nul}), not a {what}")
+    return text.splitlines()
+
+
 def user_error_types() -> tuple[type[BaseException], ...]:
     """The exception types that mean bad input rather than a bug. Imported lazily: each
     lives with the code that raises it, and some of those modules import torch."""

@@ -31,7 +31,12 @@ def main(argv: list[str] | None = None) -> int:
             if i + 1 >= len(argv):
                 print("error: --plugin needs a module name", file=sys.stderr)
                 return 2
-            import_local_plugin(argv[i + 1])
+            try:
+                import_local_plugin(argv[i + 1])
+            except ImportError as err:  # the module, or one it imports, is not installed
+                print(f"error: --plugin {argv[i + 1]}: cannot import it ({err}); the module must be "
+                      f"importable from the current folder or the environment", file=sys.stderr)
+                return 2
             del argv[i : i + 2]
     if argv and argv[0] == "train":
         from gru_asr.cli.train import train_main
@@ -65,9 +70,15 @@ def run_command(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from gru_asr import __version__
+    from gru_asr.cli.errors import add_overwrite_flag
 
     p = argparse.ArgumentParser(prog="gru-asr", description="Speech recognition with BiGRU-CTC models.")
     p.add_argument("--version", action="version", version=f"gru_asr {__version__}")
+    # main() imports the modules before parsing; this entry is here for --help.
+    p.add_argument("--plugin", metavar="MODULE", action="append",
+                   help="import MODULE (a local module that registers components) before running; "
+                        "every command takes it, anywhere on its command line, e.g. "
+                        "`gru-asr transcribe --plugin my_encoder ...`; may be repeated (docs/plugins.md)")
     sub = p.add_subparsers(title="commands", metavar="COMMAND")
 
     s = sub.add_parser("synth", help="build the synthetic espeak-ng corpus")
@@ -78,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--noise-prob", type=float, default=0.5, help="fraction of utterances with added noise")
     s.add_argument("--lm-sentences", type=int, default=0, help="also write lm_text.txt: train text + N generated sentences (no dev/test ones)")
     s.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    add_overwrite_flag(s)
     s.set_defaults(func=cmd_synth)
 
     sub.add_parser("train", help="train a model (Hydra overrides; see `gru-asr train --help`)")
@@ -88,10 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     pr.add_argument("corpus", choices=sorted(PREPARERS))
     pr.add_argument("--root", required=True, help="the corpus folder as it ships")
-    pr.add_argument("--out", required=True, help="folder for <split>.jsonl manifests")
-    pr.add_argument("--locale", help="commonvoice: locale folder (e.g. en)")
+    pr.add_argument("--out", required=True, help="folder for <split>.jsonl manifests (existing ones are kept unless --overwrite)")
+    pr.add_argument("--locale", help="commonvoice: the locale folder under --root (e.g. de); required when the release holds several")
     pr.add_argument("--synth-sentences", type=int, default=4000,
                     help="an4: AN4-style sentences generated into synth_text.txt (about 3,000 per hour of `gru-asr synth`)")
+    add_overwrite_flag(pr)
     pr.set_defaults(func=cmd_prepare)
 
     e = sub.add_parser("evaluate", help="WER/CER of a model on a manifest")
@@ -102,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--device", default="cpu")
     e.add_argument("--out-dir", help="write results.json and utterances.jsonl here")
     e.add_argument("--json", action="store_true", help="print the summary as JSON")
+    add_overwrite_flag(e)
     e.set_defaults(func=cmd_evaluate)
 
     t = sub.add_parser("transcribe", help="transcribe audio files")
@@ -125,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--runtime", choices=["torch", "onnx"], default="torch",
                    help="onnx: --model is a .onnx file from `gru-asr export`, run with onnxruntime "
                         "(greedy decoding, CPU; docs/export.md)")
+    add_overwrite_flag(t)
     t.set_defaults(func=cmd_transcribe)
 
     ex = sub.add_parser("export", help="export front-end + encoder + CTC head to ONNX or TorchScript, checked against PyTorch")
@@ -135,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--opset", type=int, default=17, help="ONNX opset, 12-20 (default: 17)")
     ex.add_argument("--tolerance", type=float, default=1e-3,
                     help="largest allowed |log-prob difference| vs PyTorch; above it the exit status is 1 (default: 1e-3)")
+    add_overwrite_flag(ex)
     ex.set_defaults(func=cmd_export)
 
     lm = sub.add_parser("lm", help="n-gram language models and lexicons")
@@ -147,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--model", help="normalize text with this model's normalizer and write a lexicon for its tokenizer")
     b.add_argument("--lexicon", help="lexicon file to write (needs --model)")
     b.add_argument("--exclude", nargs="*", default=[], help="files whose sentences must not enter the LM (e.g. dev/test)")
+    add_overwrite_flag(b)
     b.set_defaults(func=cmd_lm_build)
 
     dc = sub.add_parser("data", help="manifest tools")
@@ -154,24 +171,31 @@ def build_parser() -> argparse.ArgumentParser:
     ck = dc_sub.add_parser("check", help="report problems in a manifest (nothing is changed)")
     ck.add_argument("manifest")
     ck.add_argument("--model", help="check characters and CTC feasibility against this model's tokenizer")
-    ck.add_argument("--min-duration", type=float, default=0.1)
-    ck.add_argument("--max-duration", type=float, default=30.0)
+    ck.add_argument("--min-duration", type=float, default=None,
+                    help="seconds; shorter is a problem (default: data.min_duration of --config, as training skips)")
+    ck.add_argument("--max-duration", type=float, default=None,
+                    help="seconds; longer is a problem (default: data.max_duration of --config, as training skips)")
+    ck.add_argument("--config", metavar="YAML",
+                    help="training config whose data.min_duration/max_duration apply (a run's config.yaml; "
+                         "default: gru_asr's default data config, conf/data/synth.yaml)")
     ck.add_argument("--write-clean", action="store_true", help="write NAME.clean.jsonl with the entries that passed")
     ck.set_defaults(func=cmd_data_check)
 
     im = dc_sub.add_parser("import", help="convert a NeMo manifest or a Kaldi data dir to a gru_asr manifest")
     im.add_argument("source", help="NeMo .json/.jsonl manifest, or a Kaldi data directory")
-    im.add_argument("-o", "--output", required=True)
+    im.add_argument("-o", "--output", required=True, help="the gru_asr manifest to write (an existing file is kept unless --overwrite)")
+    add_overwrite_flag(im)
     im.set_defaults(func=cmd_data_import)
 
     sh = dc_sub.add_parser(
         "shard", help="write a manifest as tar shards for streaming training (data.train=DIR; docs/custom_data.md)",
         description="Write the utterances of MANIFEST as WebDataset-style tar shards (shard-000000.tar, ...) "
                     "with a sidecar index per shard and DIR/shards.jsonl listing them. Segments (entries with an "
-                    "offset) are cut out and stored as their own audio. Unreadable audio is left out and listed "
-                    "by id. The same manifest and options always give the same bytes.")
+                    "offset) are cut out and stored as their own audio. Audio that load_audio would refuse (missing, "
+                    "empty, truncated, undecodable, an implausible sample rate) is left out and listed by id "
+                    "with the file and the reason. The same manifest and options always give the same bytes.")
     sh.add_argument("manifest")
-    sh.add_argument("--out", required=True, metavar="DIR", help="an empty or new folder")
+    sh.add_argument("--out", required=True, metavar="DIR", help="an empty or new folder (existing shards are kept unless --overwrite)")
     size = sh.add_mutually_exclusive_group()
     size.add_argument("--shard-seconds", type=float, default=3600.0, help="audio per shard, in seconds (default: 3600)")
     size.add_argument("--shard-size", type=int, help="utterances per shard, instead of --shard-seconds")
@@ -183,15 +207,18 @@ def build_parser() -> argparse.ArgumentParser:
                          "mixes speakers; see --keep-order")
     sh.add_argument("--keep-order", action="store_true", help="keep the manifest order instead of shuffling")
     sh.add_argument("--jobs", type=int, default=1, help="processes encoding audio (default: 1; shards are the same for any value)")
+    add_overwrite_flag(sh)
     sh.set_defaults(func=cmd_data_shard)
 
     tk = sub.add_parser("tokenizer", help="tokenizer tools")
     tk_sub = tk.add_subparsers(metavar="ACTION")
     tt = tk_sub.add_parser("train", help="train a SentencePiece tokenizer; writes a config YAML for tokenizer=")
     tt.add_argument("text", nargs="+", help="text files or JSONL manifests")
-    tt.add_argument("-o", "--output", required=True, help="YAML file (e.g. conf/tokenizer/bpe256.yaml)")
+    tt.add_argument("-o", "--output", required=True,
+                    help="config YAML (e.g. conf/tokenizer/bpe256.yaml); the model is written beside it (bpe256.model)")
     tt.add_argument("--vocab-size", type=int, default=256)
     tt.add_argument("--model-type", choices=["bpe", "unigram"], default="unigram")
+    add_overwrite_flag(tt)
     tt.set_defaults(func=cmd_tokenizer_train)
 
     tl = sub.add_parser("tune-lm", help="grid-search lm_weight/word_score on a dev manifest")
@@ -203,12 +230,14 @@ def build_parser() -> argparse.ArgumentParser:
     tl.add_argument("--word-scores", default="-1.0,0.0,1.0")
     tl.add_argument("--beam-size", type=int, default=50)
     tl.add_argument("--write", help="write the best decoder config (YAML) here")
+    add_overwrite_flag(tl)
     tl.set_defaults(func=cmd_tune_lm)
 
     pk = sub.add_parser("package", help="package training checkpoint(s) into one model file")
     pk.add_argument("checkpoints", nargs="+", help="Lightning checkpoints (several are averaged), or a checkpoints folder with --best")
     pk.add_argument("-o", "--output", required=True, help="model file to write")
     pk.add_argument("--best", type=int, default=None, help="average the N checkpoints with the lowest dev WER in the given folder")
+    add_overwrite_flag(pk)
     pk.set_defaults(func=cmd_package)
 
     i = sub.add_parser("info", help="show what a packaged model contains")
@@ -240,7 +269,15 @@ def decoder_config(args) -> dict | None:
     if args.decoder and args.decoder.endswith((".yaml", ".yml")):
         import yaml
 
-        cfg = yaml.safe_load(Path(args.decoder).read_text())  # e.g. written by `gru-asr tune-lm --write`
+        from gru_asr.cli.errors import UserError, read_text_lines
+
+        text = "\n".join(read_text_lines(args.decoder, "decoder config"))  # e.g. from `gru-asr tune-lm --write`
+        try:
+            cfg = yaml.safe_load(text)
+        except yaml.YAMLError as err:
+            raise UserError(f"{args.decoder}: not valid YAML ({str(err).splitlines()[0]})") from None
+        if not isinstance(cfg, dict) or not isinstance(cfg.get("name"), str):
+            raise UserError(f"{args.decoder}: a decoder config is a YAML mapping with a name (e.g. name: beam_lm)")
     else:
         cfg = {"name": args.decoder or "beam_lm"}
     for key in ("lm", "lexicon", "lm_weight", "word_score", "beam_size"):
@@ -252,14 +289,20 @@ def decoder_config(args) -> dict | None:
 
 
 def cmd_synth(args) -> int:
-    from gru_asr.synth.corpus import SynthConfig, build_corpus
+    from gru_asr.cli.errors import UserError, read_text_lines
+    from gru_asr.synth.corpus import SynthConfig, build_corpus, existing_corpus_file, sentences_from_lines
 
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{out}: is a file; --out names the corpus folder")
+    found = existing_corpus_file(out)
+    if found and not args.overwrite:
+        raise UserError(f"{out}: the folder already holds a corpus ({found.name}); pass --overwrite to replace it")
     sentences = None
     if args.text:
-        from gru_asr.synth.text_generator import normalize_spoken
-
-        lines = Path(args.text).read_text(encoding="utf-8").splitlines()
-        sentences = [s for s in (normalize_spoken(x) for x in lines) if s]
+        sentences = sentences_from_lines(read_text_lines(args.text, "text file"))
+        if not sentences:
+            raise UserError(f"{args.text}: no sentences in the text file (one sentence per line)")
     cfg = SynthConfig(hours=args.hours, seed=args.seed, noise_prob=args.noise_prob, lm_sentences=args.lm_sentences)
     summary = build_corpus(args.out, cfg, sentences=sentences, workers=args.workers)
     for split, st in summary["splits"].items():
@@ -269,17 +312,27 @@ def cmd_synth(args) -> int:
 
 
 def cmd_prepare(args) -> int:
+    import inspect
+
     from gru_asr.corpora import PREPARERS
     from gru_asr.data import read_manifest
 
     kwargs = {"locale": args.locale} if args.corpus == "commonvoice" else {}
+    if args.locale and args.corpus != "commonvoice":
+        print(f"error: --locale is for commonvoice, not {args.corpus}", file=sys.stderr)
+        return 2
     if args.corpus == "an4":
         kwargs["synth_sentences"] = args.synth_sentences
-    try:
-        manifests = PREPARERS[args.corpus](args.root, args.out, **kwargs)
-    except FileNotFoundError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    # Bad input (nothing under --root, an output that exists, --out naming a file) raises
+    # CorpusError / FileNotFoundError: one line from run_command, nothing written.
+    prepare = PREPARERS[args.corpus]
+    if "overwrite" in inspect.signature(prepare).parameters:
+        kwargs["overwrite"] = args.overwrite
+    else:  # a preparer that cannot refuse itself: refuse for any manifest already in --out
+        from gru_asr.corpora.common import check_out_dir
+
+        check_out_dir(args.out, [p.name for p in Path(args.out).glob("*.jsonl")], args.overwrite)
+    manifests = prepare(args.root, args.out, **kwargs)
     for split, path in manifests.items():
         entries = read_manifest(path)
         hours = sum(e["duration"] for e in entries) / 3600
@@ -289,8 +342,11 @@ def cmd_prepare(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from gru_asr.evaluation import evaluate_manifest
+    from gru_asr.evaluation.evaluate import check_out_dir
     from gru_asr.inference import Model
 
+    if args.out_dir:
+        check_out_dir(args.out_dir, args.overwrite)  # before the model runs, not after
     model = Model.load(args.model, device=args.device, decoder=decoder_config(args))
     report = evaluate_manifest(model, args.manifest, batch_size=args.batch_size)
     if args.out_dir:
@@ -315,15 +371,14 @@ def cmd_transcribe(args) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     from gru_asr.inference.formats import write_transcripts
-    from gru_asr.inference.inputs import expand_inputs
+    from gru_asr.inference.inputs import transcribe_inputs
 
-    paths = expand_inputs(args.audio)
+    paths, failed = transcribe_inputs(args)
     if not paths:
-        print("error: no audio files found in the given inputs", file=sys.stderr)
         return 1
     show = args.progress == "on" or (args.progress == "auto" and len(paths) > 1 and sys.stderr.isatty())
     results = model.transcribe(paths, batch_size=args.batch_size, progress=show)
-    return 1 if write_transcripts(results, paths, args.format, args.output_dir) else 0
+    return 1 if write_transcripts(results, paths, args.format, args.output_dir) or failed else 0
 
 
 def cmd_transcribe_stream(args) -> int:
@@ -332,7 +387,7 @@ def cmd_transcribe_stream(args) -> int:
     from gru_asr.encoders import StreamingNotSupportedError
     from gru_asr.inference import Model, TranscriptionResult
     from gru_asr.inference.formats import write_transcripts
-    from gru_asr.inference.inputs import expand_inputs
+    from gru_asr.inference.inputs import transcribe_inputs
     from gru_asr.inference.streaming import iter_file_chunks, iter_raw_pcm
     from gru_asr.packaging import PackageError
 
@@ -357,9 +412,8 @@ def cmd_transcribe_stream(args) -> int:
         print("error: --raw reads PCM from stdin; give - as the only input", file=sys.stderr)
         return 2
     raw = args.raw
-    paths = ["-"] if raw else expand_inputs(args.audio)
+    paths, failed = (["-"], 0) if raw else transcribe_inputs(args)
     if not paths:
-        print("error: no audio files found in the given inputs", file=sys.stderr)
         return 1
 
     def streamed():
@@ -382,22 +436,40 @@ def cmd_transcribe_stream(args) -> int:
             final = streamer.finalize()
             yield TranscriptionResult(audio=path, text=final.text, duration=final.duration, words=final.words, score=final.score)
 
-    return 1 if write_transcripts(streamed(), paths, args.format, args.output_dir) else 0
+    return 1 if write_transcripts(streamed(), paths, args.format, args.output_dir) or failed else 0
 
 
 def _read_sentences(path: str) -> list[str]:
+    """The sentences of a text file (one per line) or a JSONL manifest ('text' fields).
+    A missing, binary, non-UTF-8 or empty file raises UserError naming it."""
+    from gru_asr.cli.errors import UserError, read_text_lines
+
     if path.endswith(".jsonl"):
         from gru_asr.data import read_manifest
 
-        return [e["text"] for e in read_manifest(path, resolve_paths=False)]
-    return Path(path).read_text(encoding="utf-8").splitlines()
+        lines = [e["text"] for e in read_manifest(path, resolve_paths=False)]
+    else:
+        lines = read_text_lines(path, "text file")
+    if not any(line.strip() for line in lines):
+        what = "the manifest has no transcripts" if path.endswith(".jsonl") else "the file holds no text (it is empty)"
+        raise UserError(f"{path}: {what}")
+    return lines
 
 
 def cmd_lm_build(args) -> int:
+    from gru_asr.cli.errors import UserError, refuse_to_overwrite
     from gru_asr.lm.lexicon import arpa_vocabulary, build_lexicon
     from gru_asr.registry import get_registry
     from gru_asr.text import TextNormalizer
 
+    # Everything that can fail is checked before the ARPA file is written.
+    if args.lexicon and not args.model:
+        raise UserError(f"{args.lexicon}: --lexicon needs --model (the model's tokenizer spells the words)")
+    for out in (args.output, args.lexicon):
+        if out:
+            refuse_to_overwrite(out, args.overwrite)
+    if args.lexicon and Path(args.lexicon).resolve() == Path(args.output).resolve():
+        raise UserError(f"{args.output}: -o and --lexicon name the same file")
     model = None
     if args.model:
         from gru_asr.packaging import load_package
@@ -407,21 +479,20 @@ def cmd_lm_build(args) -> int:
     excluded = {norm(s) for p in args.exclude for s in _read_sentences(p)}
     sentences = [norm(s) for p in args.text for s in _read_sentences(p)]
     kept = [s for s in sentences if s and s not in excluded]
+    if not kept:
+        raise UserError(f"{', '.join(args.text)}: no sentence is left for the LM "
+                        f"({len(sentences)} read, all of them empty after normalization or excluded)")
     builder = get_registry("lm").build(args.type, **({"order": args.order} if args.type == "ngram" else {}))
     path = builder.build(kept, args.output)
     print(f"{args.output}: order {args.order}, {len(kept)} sentences ({len(sentences) - len(kept)} excluded or empty)")
     if args.lexicon:
-        if model is None:
-            print("error: --lexicon needs --model (the tokenizer spells the words)", file=sys.stderr)
-            return 2
         _, skipped = build_lexicon(arpa_vocabulary(path), model.tokenizer, args.lexicon)
         print(f"{args.lexicon}: lexicon written ({len(skipped)} words the tokenizer cannot spell left out)")
     return 0
 
 
 def cmd_data_check(args) -> int:
-    from gru_asr.data.check import check_manifest, write_cleaned
-    from gru_asr.data.manifest import ManifestError
+    from gru_asr.data.check import check_manifest, training_duration_limits, write_cleaned
     from gru_asr.text import TextNormalizer
     from gru_asr.tokenizers import CharTokenizer
 
@@ -432,11 +503,11 @@ def cmd_data_check(args) -> int:
         norm, tok, sr, frames = m.normalizer, m.tokenizer, m.sample_rate, m.max_output_frames
     else:
         norm, tok, sr, frames = TextNormalizer(), CharTokenizer(), 16000, None
-    try:
-        report, good = check_manifest(args.manifest, norm, tok, frames, sr, args.min_duration, args.max_duration)
-    except ManifestError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    lo, hi = args.min_duration, args.max_duration
+    if lo is None or hi is None:
+        config_lo, config_hi = training_duration_limits(args.config)
+        lo, hi = config_lo if lo is None else lo, config_hi if hi is None else hi
+    report, good = check_manifest(args.manifest, norm, tok, frames, sr, lo, hi)  # bad input: one line (run_command)
     for uid, probs in report.problems.items():
         for p in probs:
             print(f"{uid}\t{p}")
@@ -452,29 +523,36 @@ def cmd_data_check(args) -> int:
 
 
 def cmd_data_import(args) -> int:
+    from gru_asr.cli.errors import UserError, refuse_to_overwrite
     from gru_asr.data import write_manifest
-    from gru_asr.data.importers import from_kaldi, from_nemo
-    from gru_asr.data.manifest import ManifestError
+    from gru_asr.data.importers import from_kaldi, from_nemo, kaldi_files
 
-    try:
-        entries = from_kaldi(args.source) if Path(args.source).is_dir() else from_nemo(args.source)
-    except ManifestError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    write_manifest(args.output, entries)
+    source, output = Path(args.source), Path(args.output)
+    if not source.exists():
+        raise UserError(f"{source}: not found (give a NeMo manifest file or a Kaldi data directory)")
+    kaldi = source.is_dir()
+    # Never over what is being imported, --overwrite or not: it is the only copy of
+    # the source format (a NeMo manifest, a Kaldi table), and other tools still read it.
+    for read in kaldi_files(source) if kaldi else [source]:
+        if read.exists() and output.exists() and output.samefile(read):
+            raise UserError(f"{output}: is the source being imported ({read}); choose another -o")
+    if output.is_dir():
+        raise UserError(f"{output}: -o names a folder; give the manifest file to write, e.g. {output / 'train.jsonl'}")
+    refuse_to_overwrite(output, args.overwrite, "manifest")
+    entries = from_kaldi(source) if kaldi else from_nemo(source)  # read completely before anything is written
+    write_manifest(output, entries)  # atomic: a failed write leaves what was there
     print(f"{args.output}: {len(entries)} utterances")
     return 0
 
 
 def cmd_data_shard(args) -> int:
-    from gru_asr.data.manifest import ManifestError, read_manifest
-    from gru_asr.data.shards import write_shards
+    from gru_asr.cli.errors import UserError
+    from gru_asr.data.manifest import read_manifest
+    from gru_asr.data.shards import NoUsableAudio, ShardError, write_shards
 
-    try:
-        entries = read_manifest(args.manifest)
-    except ManifestError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    entries = read_manifest(args.manifest)  # missing, not UTF-8, not JSONL: one line (run_command)
+    if not entries:
+        raise UserError(f"{args.manifest}: the manifest holds no utterances")
     try:
         result = write_shards(
             entries, args.out,
@@ -483,9 +561,14 @@ def cmd_data_shard(args) -> int:
             audio_format=args.format,
             shuffle_seed=None if args.keep_order else args.shuffle_seed,
             jobs=args.jobs,
+            overwrite=args.overwrite,
             progress=lambda s: print(f"{s.tar}: {s.utterances} utterances, {s.seconds / 3600:.2f} h", file=sys.stderr),
         )
-    except (FileExistsError, ValueError) as err:
+    except NoUsableAudio as err:
+        print(err.report.summary(limit=20), file=sys.stderr)
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except (FileExistsError, ValueError, ShardError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     if len(result.report):
@@ -496,29 +579,59 @@ def cmd_data_shard(args) -> int:
 
 
 def cmd_tokenizer_train(args) -> int:
+    """Train a SentencePiece model; write ``NAME.model`` and the config ``NAME.yaml`` that
+    names it (a few lines, so ``train --cfg job`` stays readable). Training inlines the
+    model into checkpoints and the packaged model, which stay self-contained."""
+    import shlex
+
     import yaml
 
+    from gru_asr.cli.errors import UserError, refuse_to_overwrite
+    from gru_asr.packaging.package import atomic_write_bytes
     from gru_asr.text import TextNormalizer
     from gru_asr.tokenizers import SentencePieceTokenizer
 
-    norm = TextNormalizer()
-    sentences = [norm(s) for p in args.text for s in _read_sentences(p)]
-    tok = SentencePieceTokenizer.train(sentences, args.vocab_size, args.model_type)
     out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("# @package tokenizer\n" + yaml.safe_dump(tok.to_config()))
-    print(f"{out}: {args.model_type} tokenizer, {tok.vocab_size - 1} pieces (use tokenizer={out.stem} with --config-dir)")
+    if out.suffix not in (".yaml", ".yml"):
+        raise UserError(f"{out}: the output is a Hydra config file and must end in .yaml")
+    model_path = out.with_suffix(".model")
+    for path in (out, model_path):  # checked before the (slow) training
+        refuse_to_overwrite(path, args.overwrite)
+    norm = TextNormalizer()
+    sentences = [t for p in args.text for s in _read_sentences(p) if (t := norm(s)).strip()]
+    if not sentences:
+        raise UserError(f"{', '.join(args.text)}: no text left after normalization to train a tokenizer on")
+    try:
+        tok = SentencePieceTokenizer.train(sentences, args.vocab_size, args.model_type)
+    except RuntimeError as err:  # SentencePiece refuses the settings for this text
+        raise UserError(f"{', '.join(args.text)}: SentencePiece could not train ({str(err).strip().splitlines()[-1]})") from None
+    atomic_write_bytes(model_path, tok.model_bytes())
+    config = {"name": "sentencepiece", "model_file": str(model_path.resolve())}
+    header = (f"# @package tokenizer\n# SentencePiece {args.model_type} tokenizer, {tok.vocab_size - 1} pieces "
+              f"(gru-asr tokenizer train). The model is {model_path.name} beside this file; a trained\n"
+              "# model package carries it inline, so the package needs neither file.\n")
+    atomic_write_bytes(out, (header + yaml.safe_dump(config, sort_keys=False)).encode())
+    if out.parent.name == "tokenizer":  # a config group folder: select it by name
+        use = f"gru-asr train --config-dir {shlex.quote(str(out.parent.parent.resolve()))} tokenizer={shlex.quote(out.stem)}"
+    else:
+        use = f"gru-asr train tokenizer.name=sentencepiece +tokenizer.model_file={shlex.quote(str(model_path.resolve()))}"
+    print(f"{out}: {args.model_type} tokenizer, {tok.vocab_size - 1} pieces, model {model_path}\ntrain with it: {use}")
     return 0
 
 
 def cmd_tune_lm(args) -> int:
-    from gru_asr.evaluation.tune_lm import cached_emissions, grid_search
+    from gru_asr.cli.errors import refuse_to_overwrite
+    from gru_asr.evaluation.tune_lm import cached_emissions, check_decoder, grid_search, parse_grid
     from gru_asr.inference import Model
 
+    # The cheap checks first: the acoustic model runs over the whole manifest.
+    if args.write:
+        refuse_to_overwrite(args.write, args.overwrite)
+    weights = parse_grid(args.lm_weights, "--lm-weights")
+    scores = parse_grid(args.word_scores, "--word-scores")
     model = Model.load(args.model)
+    check_decoder(model, args.lm, args.lexicon)
     emissions, refs = cached_emissions(model, args.manifest)
-    weights = [float(x) for x in args.lm_weights.split(",")]
-    scores = [float(x) for x in args.word_scores.split(",")]
     results = grid_search(model, emissions, refs, args.lm, args.lexicon, weights, scores, args.beam_size)
     print(f"{'lm_weight':>9} {'word_score':>10} {'WER %':>7} {'CER %':>7}")
     for r in results:
@@ -535,13 +648,17 @@ def cmd_tune_lm(args) -> int:
 
 
 def cmd_package(args) -> int:
+    from gru_asr.cli.errors import UserError, refuse_to_overwrite
     from gru_asr.packaging import PackageError, save_package
     from gru_asr.packaging.checkpoint import model_from_checkpoints
 
+    refuse_to_overwrite(args.output, args.overwrite)
     ckpts = list(args.checkpoints)
-    if args.best:
+    if args.best is not None:
         from gru_asr.packaging.checkpoint import best_checkpoints
 
+        if args.best < 1 or len(ckpts) != 1:
+            raise UserError(f"{' '.join(ckpts)}: --best N takes one checkpoints folder and N >= 1")
         ckpts = best_checkpoints(ckpts[0], args.best)
         print("averaging: " + ", ".join(Path(c).name for c in ckpts))
     args.checkpoints = ckpts

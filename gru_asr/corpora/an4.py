@@ -15,7 +15,15 @@ import random
 import re
 from pathlib import Path
 
-from gru_asr.corpora.common import with_durations, write_splits
+from gru_asr.corpora.common import (
+    NOT_FOUND,
+    CorpusError,
+    Skipped,
+    check_out_dir,
+    manifest_names,
+    with_durations,
+    write_splits,
+)
 
 _LINE = re.compile(r"^\s*(?:<s>)?\s*(?P<text>.*?)\s*(?:</s>)?\s*\((?P<id>[^()]+)\)\s*$")
 
@@ -40,41 +48,59 @@ def _audio_for(root: Path, wav_dir: str, utt: str) -> Path | None:
     return None
 
 
-def _entries(root: Path, part: str, wav_dir: str) -> tuple[list[dict], list[tuple[str, str]]]:
+def _entries(root: Path, part: str, wav_dir: str) -> tuple[list[dict], Skipped]:
+    """The utterances of ``etc/an4_{part}.transcription`` that have readable audio, and
+    ``(where, listed, [(id, reason)])`` for the others."""
     trans = root / "etc" / f"an4_{part}.transcription"
     if not trans.is_file():
-        return [], []
+        return [], (str(trans), 0, [])
+    listed = read_transcription(trans)
     entries, missing = [], []
-    for utt, text in read_transcription(trans).items():
+    for utt, text in listed.items():
         audio = _audio_for(root, wav_dir, utt)
         if audio is None:
-            missing.append((utt, "audio file not found"))
+            missing.append((utt, NOT_FOUND))
             continue
         entries.append({"id": utt, "audio": str(audio), "text": text, "speaker": utt.split("-")[1]})
     good, bad = with_durations(entries)
-    return good, missing + bad
+    return good, (f"{trans} (audio in {root / 'wav' / wav_dir})", len(listed), missing + bad)
 
 
 def prepare_an4(
-    root: str | Path, out_dir: str | Path, dev_speakers: int = 8, seed: int = 0, synth_sentences: int = 4000
+    root: str | Path, out_dir: str | Path, dev_speakers: int = 8, seed: int = 0, synth_sentences: int = 4000,
+    overwrite: bool = False,
 ) -> dict[str, Path]:
     """Manifests for train, dev (``dev_speakers`` training speakers held out) and test,
     plus ``synth_text.txt``: the training transcripts and ``synth_sentences`` generated
     AN4-style sentences. About 3,000 sentences make an hour of synthetic speech; with
-    fewer, ``gru-asr synth`` runs out of sentences before it reaches its hours."""
+    fewer, ``gru-asr synth`` runs out of sentences before it reaches its hours.
+
+    Utterances listed without audio are left out with one warning per partition; none
+    with audio at all is an error (:class:`CorpusError`), as is an existing output
+    file unless ``overwrite``."""
     root = Path(root)
     if not (root / "etc" / "an4_train.transcription").is_file():
         raise FileNotFoundError(f"{root}: not an AN4 folder (no etc/an4_train.transcription)")
-    train, problems = _entries(root, "train", "an4_clstk")
-    test, test_problems = _entries(root, "test", "an4test_clstk")
+    check_out_dir(out_dir, [*manifest_names(("train", "dev", "test")), "synth_text.txt"], overwrite)
+    train, train_skipped = _entries(root, "train", "an4_clstk")
+    listed = train_skipped[1]
+    if not listed:
+        raise CorpusError(f"{root / 'etc' / 'an4_train.transcription'}: no '<s> TEXT </s> (utt-id)' lines (nothing written)")
+    if not train:
+        raise CorpusError(
+            f"{root}: none of the {listed} utterances of etc/an4_train.transcription has readable audio "
+            f"under {root / 'wav' / 'an4_clstk'}/<speaker>/ (nothing written)"
+        )
+    test, test_skipped = _entries(root, "test", "an4test_clstk")
     speakers = sorted({e["speaker"] for e in train})
     dev_set = set(random.Random(seed).sample(speakers, min(dev_speakers, max(len(speakers) - 1, 0))))
     splits = {
         "train": [e for e in train if e["speaker"] not in dev_set],
         "dev": [e for e in train if e["speaker"] in dev_set],
-        "test": test,
     }
-    manifests = write_splits(out_dir, splits)
+    if test_skipped[1]:  # the test partition is optional (the shared slice has none)
+        splits["test"] = test
+    manifests = write_splits(out_dir, splits, overwrite=overwrite, source=root, skipped=[train_skipped, test_skipped])
     # Text for AN4-style synthetic speech (recipes/an4, --synth-weight): training
     # transcripts only, so no dev sentence reaches the synthetic training data.
     if "train" in manifests:

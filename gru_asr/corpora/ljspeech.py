@@ -14,7 +14,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from gru_asr.corpora.common import with_durations, write_splits
+from gru_asr.corpora.common import check_out_dir, manifest_names, with_durations, write_splits
+from gru_asr.data.manifest import read_text_lines
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,8 @@ def read_metadata(path: str | Path) -> list[tuple[str, str]]:
     """``(id, text)`` per line, preferring the normalized column (numbers and
     abbreviations written out) and falling back to the raw one when it is empty."""
     rows = []
-    for lineno, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    for lineno, line in enumerate(read_text_lines(Path(path), "LJSpeech metadata"), 1):
+        line = line.rstrip("\r\n")
         if not line.strip():
             continue
         # Split on the first two pipes only: quotes in the text are literal, so
@@ -53,6 +55,7 @@ def prepare_ljspeech(
     out_dir: str | Path,
     dev_books: tuple[str, ...] = DEV_BOOKS,
     test_books: tuple[str, ...] = TEST_BOOKS,
+    overwrite: bool = False,
 ) -> dict[str, Path]:
     base = _base(Path(root))
     metadata = base / "metadata.csv"
@@ -60,13 +63,15 @@ def prepare_ljspeech(
         raise FileNotFoundError(f"{root}: not an LJSpeech folder (no LJSpeech-1.1/metadata.csv)")
     if set(dev_books) & set(test_books):
         raise ValueError(f"a book cannot be both dev and test: {sorted(set(dev_books) & set(test_books))}")
+    check_out_dir(out_dir, manifest_names(("train", "dev", "test")), overwrite)
     entries = [
         {"id": utt, "audio": str(base / "wavs" / f"{utt}.wav"), "text": text, "speaker": "LJ"}
         for utt, text in read_metadata(metadata)
     ]
-    good, _ = with_durations(entries)
+    good, bad = with_durations(entries)
     splits: dict[str, list[dict]] = {"train": [], "dev": [], "test": []}
     for e in good:
         book = book_of(e["id"])
         splits["dev" if book in dev_books else "test" if book in test_books else "train"].append(e)
-    return write_splits(out_dir, splits)
+    skipped = [(f"{metadata} (audio in {base / 'wavs'})", len(entries), bad)]
+    return write_splits(out_dir, splits, overwrite=overwrite, source=base, skipped=skipped)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gru_asr.audio import AudioError, audio_info
-from gru_asr.corpora.common import write_splits
+from gru_asr.corpora.common import check_out_dir, manifest_names, write_splits
 
 log = logging.getLogger(__name__)
 
@@ -136,13 +136,16 @@ def _talk_entries(stm: Path, sph_dir: Path) -> tuple[list[dict], str | None]:
     return entries, None
 
 
-def prepare_tedlium3(root: str | Path, out_dir: str | Path, splits: list[str] | None = None) -> dict[str, Path]:
+def prepare_tedlium3(
+    root: str | Path, out_dir: str | Path, splits: list[str] | None = None, overwrite: bool = False
+) -> dict[str, Path]:
     base = _base(Path(root))
     dirs = {s: d for s in (splits or SPLITS) if (d := _split_dir(base, s)) is not None}
     if not dirs:
         raise FileNotFoundError(f"{root}: no TED-LIUM 3 stm files (legacy/{{train,dev,test}}/stm or data/stm)")
+    check_out_dir(out_dir, manifest_names(dirs), overwrite)
     held_out = {p.stem for s in ("dev", "test") if (d := _split_dir(base, s)) for p in (d / "stm").glob("*.stm")}
-    out = {}
+    prepared: dict[str, list[dict]] = {}
     for split, d in dirs.items():
         entries = []
         for stm in sorted((d / "stm").glob("*.stm")):
@@ -152,5 +155,5 @@ def prepare_tedlium3(root: str | Path, out_dir: str | Path, splits: list[str] | 
             if problem:
                 log.warning("skipping talk %s: %s", stm.stem, problem)
             entries.extend(talk)
-        out.update(write_splits(out_dir, {split: entries}))
-    return out
+        prepared[split] = entries
+    return write_splits(out_dir, prepared, overwrite=overwrite, source=base)

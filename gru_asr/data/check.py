@@ -2,9 +2,15 @@
 
 Reports, per utterance: missing/unreadable/corrupt audio, duration mismatch
 against the manifest, empty transcripts, characters the tokenizer lacks,
-utterances too short or too long, and transcripts with more CTC labels than
-the model has output frames. Optionally writes a cleaned manifest beside the
+utterances too short or too long, transcripts with more CTC labels than
+the model has output frames, and ids used by an earlier line. A manifest without
+utterances is an error. Optionally writes a cleaned manifest beside the
 original; nothing is ever deleted or overwritten.
+
+"Too short" and "too long" are what training skips: by default the limits are
+``data.min_duration`` and ``data.max_duration`` of the training config (the default
+``data`` group of ``conf/train.yaml``, or a run's saved ``config.yaml``), read from
+that file so the two can never disagree.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gru_asr.audio import AudioError, audio_info
-from gru_asr.data.manifest import read_manifest, write_manifest
+from gru_asr.data.manifest import ManifestError, read_manifest, read_text_lines, write_manifest
 
 
 @dataclass
@@ -32,23 +38,86 @@ class CheckReport:
         return self.total - len(self.problems)
 
 
+def training_duration_limits(config: str | Path | None = None) -> tuple[float, float]:
+    """``(data.min_duration, data.max_duration)`` as training applies them.
+
+    ``config``: a training config YAML (a run's ``exp_dir/config.yaml``, or the output of
+    ``gru-asr train ... --cfg job``); None: the default ``data`` group of ``conf/train.yaml``
+    (``conf/data/synth.yaml``). A key that is absent means no limit, as in training.
+    """
+    import yaml
+
+    from gru_asr.config_location import config_dir
+
+    if config is not None:
+        path = Path(config)
+        data = _yaml_mapping(path, yaml).get("data")
+    else:
+        conf = config_dir()
+        defaults = _yaml_mapping(conf / "train.yaml", yaml).get("defaults") or []
+        group = next((d["data"] for d in defaults if isinstance(d, dict) and isinstance(d.get("data"), str)), None)
+        if group is None:
+            raise ManifestError(f"{conf / 'train.yaml'}: no default data group in its defaults list")
+        path = conf / "data" / f"{group}.yaml"
+        data = _yaml_mapping(path, yaml)
+    if not isinstance(data, dict):
+        raise ManifestError(f"{path}: no data section (not a training config)")
+    try:
+        lo = float(data["min_duration"]) if data.get("min_duration") is not None else 0.0
+        hi = float(data["max_duration"]) if data.get("max_duration") is not None else float("inf")
+    except (TypeError, ValueError):
+        raise ManifestError(f"{path}: data.min_duration/max_duration must be numbers of seconds") from None
+    return lo, hi
+
+
+def _yaml_mapping(path: Path, yaml) -> dict:
+    try:
+        loaded = yaml.safe_load("".join(read_text_lines(path, "training config")))
+    except yaml.YAMLError as err:
+        raise ManifestError(f"{path}: not valid YAML ({str(err).splitlines()[0]})") from None
+    if not isinstance(loaded, dict):
+        raise ManifestError(f"{path}: not a training config (expected a YAML mapping)")
+    return loaded
+
+
+def _line_numbers(manifest: Path) -> list[int]:
+    """The line number of each entry :func:`read_manifest` returns (it skips blank lines only)."""
+    return [n for n, line in enumerate(read_text_lines(manifest, "manifest"), 1) if line.strip()]
+
+
 def check_manifest(
     manifest: str | Path,
     normalizer=None,
     tokenizer=None,
     frames_for_samples=None,
     sample_rate: int = 16000,
-    min_duration: float = 0.1,
-    max_duration: float = 30.0,
+    min_duration: float | None = None,
+    max_duration: float | None = None,
     duration_tolerance: float = 0.1,
 ) -> tuple[CheckReport, list[dict]]:
-    """Check every entry; returns the report and the entries that passed."""
+    """Check every entry; returns the report and the entries that passed.
+
+    ``min_duration``/``max_duration`` None: training's (:func:`training_duration_limits`).
+    A manifest without utterances raises :class:`ManifestError`.
+    """
+    if min_duration is None or max_duration is None:
+        lo, hi = training_duration_limits()
+        min_duration = lo if min_duration is None else min_duration
+        max_duration = hi if max_duration is None else max_duration
     entries = read_manifest(manifest)
+    if not entries:
+        raise ManifestError(f"{manifest}: the manifest holds no utterances")
     report = CheckReport(total=len(entries))
     good = []
-    for e in entries:
+    seen_ids: set[str] = set()
+    for e, lineno in zip(entries, _line_numbers(Path(manifest))):
         uid = e["id"]
         before = len(report.problems.get(uid, []))
+        # read_manifest keeps a repeated id apart as "ID#LINE"; training would read both.
+        suffix = f"#{lineno}"
+        if uid.endswith(suffix) and uid[: -len(suffix)] in seen_ids:
+            report.add(uid, "duplicate_id", f"line {lineno} repeats the id {uid[: -len(suffix)]!r} of an earlier line")
+        seen_ids.add(uid)
         text = normalizer(e.get("text", "")) if normalizer else e.get("text", "").strip()
         if not text:
             report.add(uid, "empty_transcript", "no text after normalization")

@@ -49,6 +49,7 @@ import numpy as np
 import soundfile as sf
 
 from gru_asr.audio import AudioError, audio_info
+from gru_asr.audio.io import _RATE_RANGE, _check_not_truncated, _check_path
 from gru_asr.data.dataset import SkipReport
 from gru_asr.data.manifest import segment_bounds
 from gru_asr.packaging.package import atomic_write_bytes
@@ -62,7 +63,15 @@ _MAX_KEY = 80  # member names stay within the 100 bytes of a plain ustar header
 
 
 class ShardError(Exception):
-    """A shard index or sidecar is missing or malformed."""
+    """A shard index or sidecar is missing or malformed, or there is nothing to shard."""
+
+
+class NoUsableAudio(ShardError):
+    """Every utterance given to :func:`write_shards` was left out; ``report`` says why."""
+
+    def __init__(self, report, message: str):
+        super().__init__(message)
+        self.report = report
 
 
 # --------------------------------------------------------------------------- index
@@ -223,13 +232,19 @@ def encode_utterance(entry: dict[str, Any], audio_format: str = "flac") -> tuple
     ``audio_format`` is ``original``. PCM samples are copied as
     integers, so 16/24-bit sources come back bit-exact; other sources are
     stored as 16-bit (FLAC) or float (WAV). Raises :class:`AudioError`.
+
+    The source passes the checks :func:`~gru_asr.audio.load_audio` applies (a file,
+    not empty, not truncated, a plausible sample rate, decodable, finite samples), so
+    a shard never holds audio that training would refuse to load.
     """
     path = entry["audio"]
     offset, duration = segment_bounds(entry)
     if audio_format == "original" and duration is None:
-        info = audio_info(path)  # refuses missing, empty and unreadable files
+        info = audio_info(path)  # refuses missing, empty, truncated and unreadable files
+        _check_rate(path, info.sample_rate)
         if info.num_frames == 0:
             raise AudioError(path, "contains no audio samples")
+        _read_samples(path, 0.0, None)  # decodes, as training will
         ext = Path(path).suffix.lstrip(".").lower() or "audio"
         return Path(path).read_bytes(), _KEY_UNSAFE.sub("_", ext), info.duration
     container = "WAV" if audio_format == "wav" else "FLAC"
@@ -242,17 +257,29 @@ def encode_utterance(entry: dict[str, Any], audio_format: str = "flac") -> tuple
     try:
         sf.write(buf, samples, sr, format=container, subtype=subtype)
     except Exception as err:  # noqa: BLE001 - libsndfile raises several types
-        raise AudioError(path, f"cannot be stored as {container} ({err})") from None
+        # libsndfile names the in-memory buffer ("Error opening <_io.BytesIO object at 0x...>: ...")
+        cause = _BUFFER_REPR.sub("the output", str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__)
+        raise AudioError(path, f"cannot be stored as {container} at {sr} Hz, {subtype} ({cause})") from None
     return buf.getvalue(), container.lower(), len(samples) / sr
+
+
+_BUFFER_REPR = re.compile(r"<_io\.BytesIO object at 0x[0-9a-fA-F]+>")
+
+
+def _check_rate(path: str | Path, sr: int) -> None:
+    if not _RATE_RANGE[0] <= sr <= _RATE_RANGE[1]:
+        raise AudioError(path, f"implausible sample rate {sr} Hz in the header")  # as load_audio says
 
 
 def _read_samples(path: str, offset: float, duration: float | None) -> tuple[np.ndarray, int, str]:
     """Samples (frames x channels) of a file or a segment, with the source subtype.
-    Integer PCM is read as int32 so that writing it back is exact."""
-    if not Path(path).is_file():
-        raise AudioError(path, "file not found")
+    Integer PCM is read as int32 so that writing it back is exact. The file passes
+    load_audio's checks first (missing, empty, truncated, implausible sample rate)."""
+    checked = _check_path(path)
     try:
-        with sf.SoundFile(str(path)) as f:
+        with sf.SoundFile(str(checked)) as f:
+            _check_not_truncated(checked, f.extra_info)
+            _check_rate(path, f.samplerate)
             sr, subtype = f.samplerate, f.subtype
             dtype = "int32" if subtype.startswith("PCM") else "float32"
             start = int(round(offset * sr))
@@ -263,6 +290,8 @@ def _read_samples(path: str, offset: float, duration: float | None) -> tuple[np.
                     f.read(start, dtype=dtype, always_2d=True)
             frames = -1 if duration is None else int(round(duration * sr))
             data = f.read(frames, dtype=dtype, always_2d=True)
+    except AudioError:
+        raise
     except Exception as err:  # noqa: BLE001 - libsndfile raises several types
         msg = str(err).strip().splitlines()
         raise AudioError(path, f"not a readable audio file ({msg[-1] if msg else type(err).__name__})") from None
@@ -356,13 +385,17 @@ def write_shards(
     if shard_size is None and (shard_seconds is None or shard_seconds <= 0):
         raise ValueError("give a positive shard_seconds or a shard_size")
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"{out}: the shard folder is a file; choose a new or empty folder")
     if (out / INDEX_NAME).exists() and not overwrite:
-        raise FileExistsError(f"{out / INDEX_NAME} exists; choose an empty folder")
+        raise FileExistsError(f"{out / INDEX_NAME} exists; choose an empty folder (or pass --overwrite to replace the shards)")
+    entries = list(entries)
+    if not entries:
+        raise ShardError(f"{out}: no utterances to shard (nothing written)")
+    out.mkdir(parents=True, exist_ok=True)
     for old in [*out.glob("shard-*.tar"), *out.glob("shard-*.jsonl"), out / INDEX_NAME]:
         old.unlink(missing_ok=True)
 
-    entries = list(entries)
     if shuffle_seed is not None:
         random.Random(shuffle_seed).shuffle(entries)
     report, shards = SkipReport(), []
@@ -376,7 +409,7 @@ def write_shards(
 
     for entry, encoded in zip(entries, _encoded(entries, audio_format, jobs)):
         if isinstance(encoded, AudioError):
-            report.add(entry["id"], encoded.reason)
+            report.add(entry["id"], str(encoded))  # "PATH: reason"
             continue
         audio, ext, seconds = encoded
         if writer is not None and (
@@ -390,6 +423,8 @@ def write_shards(
         writer.add(entry, audio, ext, seconds)
     if writer is not None:
         finish(writer)
+    if not shards:
+        raise NoUsableAudio(report, f"{out}: none of the {len(entries)} utterances has usable audio (no shard written)")
     lines = [
         json.dumps({"shard": s.tar.name, "index": s.index.name, "utterances": s.utterances, "seconds": s.seconds,
                     "format": s.format, "durations": s.durations.tolist()})

@@ -53,6 +53,19 @@ class MaskedBatchNorm2d(nn.BatchNorm2d):
         self.running_var.lerp_(unbiased_var.to(self.running_var.dtype), factor)
 
 
+class MaskedBatchNorm1d(MaskedBatchNorm2d):
+    """``BatchNorm1d`` over (B, C, T) whose training statistics count valid time steps
+    only (``mask`` (B, T)), for convolutional encoders: see :class:`MaskedBatchNorm2d`.
+    Same parameters, buffers and state-dict keys as ``nn.BatchNorm1d``, so a model
+    trained with it loads where ``BatchNorm1d`` was used. Padded steps come out as the
+    bias: zero them after the activation."""
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        if x.dim() != 3:
+            raise ValueError(f"MaskedBatchNorm1d expects (batch, channels, time), got shape {tuple(x.shape)}")
+        return super().forward(x.unsqueeze(-1), mask).squeeze(-1)
+
+
 class Conv2dSubsampling(nn.Module):
     """Stacked Conv2d + norm + activation layers; each layer strides time by
     ``time_strides[i]`` and frequency by ``freq_strides[i]``.

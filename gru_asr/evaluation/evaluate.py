@@ -12,9 +12,26 @@ from pathlib import Path
 import jiwer
 
 from gru_asr.audio import AudioError, load_audio
-from gru_asr.data.manifest import read_manifest, segment_bounds
+from gru_asr.data.manifest import ManifestError, read_manifest, segment_bounds
 from gru_asr.inference.api import Model
 from gru_asr.metrics import ErrorCounts, count_errors
+
+
+RESULT_FILES = ("results.json", "utterances.jsonl", "ref.trn", "hyp.trn")
+
+
+def check_out_dir(out_dir: str | Path, overwrite: bool = False) -> Path:
+    """Refuse an ``--out-dir`` that is a file, or that holds the results of another
+    evaluation unless ``overwrite``; raises :class:`gru_asr.cli.errors.UserError`."""
+    from gru_asr.cli.errors import UserError
+
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{out}: is a file; --out-dir names a folder")
+    held = [name for name in RESULT_FILES if (out / name).exists()]
+    if held and not overwrite:
+        raise UserError(f"{out}: the folder holds an evaluation's results ({held[0]}); pass --overwrite to replace them")
+    return out
 
 
 @dataclass
@@ -82,7 +99,12 @@ class EvaluationReport:
 
 
 def evaluate_manifest(model: Model, manifest: str | Path, batch_size: int = 16) -> EvaluationReport:
+    """WER/CER over a manifest. Utterances without a transcript or with unreadable
+    audio are skipped and listed; a manifest with nothing to evaluate raises
+    :class:`ManifestError`."""
     entries = read_manifest(manifest)
+    if not entries:
+        raise ManifestError(f"{manifest}: no utterances in the manifest")
     norm = model.model.normalizer
     skipped: dict[str, str] = {}
     wavs, kept = [], []
@@ -97,6 +119,10 @@ def evaluate_manifest(model: Model, manifest: str | Path, batch_size: int = 16) 
             kept.append((e, ref))
         except AudioError as err:
             skipped[e["id"]] = err.reason
+    if not kept:
+        first = next(iter(skipped.items()))
+        raise ManifestError(f"{manifest}: none of its {len(entries)} utterances can be evaluated "
+                            f"(e.g. {first[0]}: {first[1]})")
     t0 = time.perf_counter()
     nbests = model.decode_waveforms(wavs, batch_size=batch_size)
     compute = time.perf_counter() - t0

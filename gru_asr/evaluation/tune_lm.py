@@ -6,15 +6,18 @@ the beam search on the stored log-probs.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 
-from gru_asr.data.manifest import segment_bounds
-
 from gru_asr.audio import AudioError, load_audio
 from gru_asr.data import read_manifest
+from gru_asr.data.manifest import ManifestError, segment_bounds
 from gru_asr.decoders import build_decoder
 from gru_asr.inference.api import Model
 from gru_asr.metrics import count_errors
@@ -28,10 +31,66 @@ class TuneResult:
     cer: float
 
 
+def parse_grid(values: str, flag: str) -> list[float]:
+    """``"0.5,1.0,1.5"`` -> floats; anything else raises UserError naming the flag."""
+    from gru_asr.cli.errors import UserError
+
+    try:
+        grid = [float(x) for x in values.split(",")]
+    except ValueError:
+        raise UserError(f"{flag} {values}: expected comma-separated numbers, e.g. 0.5,1.0,1.5") from None
+    return grid
+
+
+def check_decoder(model: Model, lm: str, lexicon: str | None) -> None:
+    """Build the beam_lm decoder once, so that a missing or unreadable LM or lexicon is
+    reported (UserError naming the file) before the acoustic model runs over the manifest."""
+    from gru_asr.cli.errors import UserError
+
+    for what, path in (("LM", lm), ("lexicon", lexicon)):
+        if path is not None and not Path(path).is_file():
+            raise UserError(f"{path}: {what} file not found")
+    try:
+        dec = build_decoder({"name": "beam_lm", "lm": lm, "lexicon": lexicon, "num_workers": 1},
+                            model.model.tokenizer, model.model.frame_shift)
+        load = getattr(dec, "_get", None)  # flashlight's decoder loads the LM lazily: load it now
+        if load is not None:
+            with _quiet_stderr_fd():  # KenLM's "Reading ... ****" progress on fd 2
+                load()
+    except (RuntimeError, ValueError, IndexError, KeyError, UnicodeDecodeError) as err:
+        files = lm if lexicon is None else f"{lm} or {lexicon}"
+        # KenLM's messages start with the C++ source location; the last line says what is wrong.
+        lines = [line.strip() for line in str(err).splitlines() if line.strip()] or [type(err).__name__]
+        raise UserError(f"{files}: cannot load the LM or lexicon ({lines[-1][:200]})") from None
+    dec.close()
+
+
+@contextlib.contextmanager
+def _quiet_stderr_fd():
+    """Send what C++ code writes to file descriptor 2 to /dev/null for a moment."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no real fd 2 (embedded interpreters)
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def cached_emissions(model: Model, manifest: str, batch_size: int = 16) -> tuple[list[torch.Tensor], list[str]]:
-    """Per-utterance (T, V) log-probs and normalized references."""
+    """Per-utterance (T, V) log-probs and normalized references; a manifest with
+    nothing to score raises :class:`ManifestError`."""
     wavs, refs = [], []
-    for e in read_manifest(manifest):
+    entries = read_manifest(manifest)
+    if not entries:
+        raise ManifestError(f"{manifest}: no utterances in the manifest")
+    for e in entries:
         ref = model.model.normalizer(e.get("text", ""))
         if not ref:
             continue
@@ -41,6 +100,8 @@ def cached_emissions(model: Model, manifest: str, batch_size: int = 16) -> tuple
             refs.append(ref)
         except AudioError:
             continue
+    if not wavs:
+        raise ManifestError(f"{manifest}: none of its {len(entries)} utterances has a transcript and readable audio")
     emissions: list[torch.Tensor] = []
     for start in range(0, len(wavs), batch_size):
         lp, lens = model.log_probs(wavs[start : start + batch_size])
@@ -59,6 +120,8 @@ def grid_search(
     beam_size: int = 50,
     num_workers: int | None = None,
 ) -> list[TuneResult]:
+    if not emissions:
+        raise ValueError("no emissions to tune on")
     lengths = torch.tensor([e.size(0) for e in emissions])
     padded = torch.zeros(len(emissions), int(lengths.max()), emissions[0].size(1))
     for i, e in enumerate(emissions):

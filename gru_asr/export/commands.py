@@ -13,10 +13,15 @@ DEFAULT_TOLERANCE = 1e-3
 def run_export(args) -> int:
     """Export, then check the export against PyTorch; 0 if the largest log-prob
     difference is within ``--tolerance``, 1 if not, 2 if nothing could be exported."""
+    from gru_asr.cli.errors import refuse_to_overwrite
     from gru_asr.export.dft_frontend import ExportUnsupportedError
     from gru_asr.export.verify import verify_export
     from gru_asr.packaging import PackageError, load_package
 
+    refuse_to_overwrite(args.output, getattr(args, "overwrite", False))
+    if Path(args.output).resolve() == Path(args.model).resolve():
+        print(f"error: {args.output}: -o names the model file itself", file=sys.stderr)
+        return 2
     try:
         model = load_package(args.model)
     except PackageError as err:
@@ -67,7 +72,7 @@ def transcribe_onnx(args) -> int:
     as the PyTorch path."""
     from gru_asr.export.onnx_runtime import OnnxModel, OnnxModelError
     from gru_asr.inference.formats import write_transcripts
-    from gru_asr.inference.inputs import expand_inputs
+    from gru_asr.inference.inputs import transcribe_inputs
 
     if getattr(args, "decoder", None) not in (None, "greedy") or getattr(args, "lm", None):
         print("error: --runtime onnx decodes greedily; beam search and LMs need the PyTorch runtime", file=sys.stderr)
@@ -83,11 +88,11 @@ def transcribe_onnx(args) -> int:
     except OnnxModelError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    paths = expand_inputs(args.audio)
+    paths, failed = transcribe_inputs(args)
     if not paths:
-        print("error: no audio files found in the given inputs", file=sys.stderr)
         return 1
-    return 1 if write_transcripts(model.transcribe(paths, batch_size=args.batch_size), paths, args.format, args.output_dir) else 0
+    failed += write_transcripts(model.transcribe(paths, batch_size=args.batch_size), paths, args.format, args.output_dir)
+    return 1 if failed else 0
 
 
 def _missing_modules(names: list[str]) -> list[str]:

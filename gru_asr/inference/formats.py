@@ -52,6 +52,30 @@ def format_result(result: TranscriptionResult, fmt: str, single: bool = True) ->
     raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
 
 
+def output_files(paths: list[str], fmt: str, output_dir: str | Path) -> list[Path]:
+    """The file ``--output-dir`` gets for each input: ``output_dir/<stem><ext>``."""
+    return [Path(output_dir) / (Path(p).stem + EXTENSIONS[fmt]) for p in paths]
+
+
+def check_output_dir(paths: list[str], fmt: str, output_dir: str | Path, overwrite: bool = False) -> None:
+    """Before anything is transcribed: refuse an ``--output-dir`` that is a file, two
+    inputs that would write the same file, and (unless ``overwrite``) files that exist.
+    Raises :class:`gru_asr.cli.errors.UserError` naming the file."""
+    from gru_asr.cli.errors import UserError
+
+    out_dir = Path(output_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(f"{out_dir}: is a file; --output-dir names a folder")
+    owner: dict[Path, str] = {}
+    for path, target in zip(paths, output_files(paths, fmt, out_dir)):
+        if target in owner and owner[target] != path:
+            raise UserError(f"{target}: both {owner[target]} and {path} would be written to this file; "
+                            f"transcribe them into different --output-dir folders")
+        owner[target] = path
+        if target.exists() and not overwrite:
+            raise UserError(f"{target}: the file exists; pass --overwrite to replace it")
+
+
 def write_transcripts(results, paths: list[str], fmt: str, output_dir: str | None) -> int:
     """The CLI's output side, shared by every ``transcribe`` path (batch, ``--stream``,
     ``--runtime onnx``): each result printed, or written to ``output_dir/<stem><ext>``;
@@ -67,9 +91,10 @@ def write_transcripts(results, paths: list[str], fmt: str, output_dir: str | Non
             failed += 1
             print(f"error: {res.audio}: {res.error}", file=sys.stderr)
             continue
-        text = format_result(res, fmt, single=len(paths) == 1)
+        # A file per input holds that input's text alone; on stdout several inputs need the path.
+        text = format_result(res, fmt, single=out_dir is not None or len(paths) == 1)
         if out_dir:
-            (out_dir / (Path(res.audio).stem + EXTENSIONS[fmt])).write_text(text + "\n", encoding="utf-8")
+            (output_files([res.audio], fmt, out_dir)[0]).write_text(text + "\n", encoding="utf-8")
         else:
             print(text, flush=True)
     return failed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path
 
 import torch
@@ -13,12 +14,20 @@ from gru_asr.packaging.package import PackageError
 
 def read_checkpoint(path: str | Path) -> dict:
     """A training checkpoint, loaded without unpickling arbitrary objects."""
+    if Path(path).is_file() and Path(path).stat().st_size == 0:
+        raise PackageError(f"{path}: the checkpoint file is empty")
     try:
         return torch.load(str(path), map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise PackageError(f"{path}: checkpoint not found") from None
     except Exception as err:  # noqa: BLE001 - torch raises several types for bad files
-        raise PackageError(f"{path}: not a loadable training checkpoint ({str(err).splitlines()[0][:200]})") from None
+        # Some (EOFError of a truncated file) have no message at all.
+        cause = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
+        if not zipfile.is_zipfile(path):  # torch.save (and Lightning) write a zip archive
+            cause = "not a PyTorch checkpoint: the file is not the zip archive torch.save writes"
+        elif cause.startswith("Weights only load failed"):  # torch's advice to unpickle anything: not given
+            cause = "it holds objects other than tensors and plain values, which are not unpickled"
+        raise PackageError(f"{path}: not a loadable training checkpoint ({cause})") from None
 
 
 def model_from_checkpoints(paths: list[str | Path]) -> CTCModel:
@@ -54,11 +63,20 @@ def model_from_checkpoints(paths: list[str | Path]) -> CTCModel:
 def best_checkpoints(folder: str | Path, n: int) -> list[Path]:
     """The ``n`` checkpoints with the lowest dev WER, read from the file names
     that training writes (``epochNNN-wer0.1234.ckpt``)."""
+    folder = Path(folder)
+    if not folder.exists():
+        raise PackageError(f"{folder}: checkpoints folder not found")
+    if not folder.is_dir():
+        raise PackageError(f"{folder}: not a folder (--best takes the run's checkpoints folder)")
+    found = sorted(folder.glob("*.ckpt"))
+    if not found:
+        raise PackageError(f"{folder}: no checkpoints (*.ckpt) in the folder")
     scored = []
-    for p in Path(folder).glob("*.ckpt"):
+    for p in found:
         m = re.search(r"wer([0-9]+(?:\.[0-9]+)?)", p.name)
         if m:
             scored.append((float(m.group(1)), p.name, p))
     if not scored:
-        raise PackageError(f"{folder}: no checkpoints named with their WER")
+        raise PackageError(f"{folder}: no checkpoints named with their WER (epochNNN-wer0.1234.ckpt); "
+                           f"name the checkpoints to package instead of --best")
     return [p for _, _, p in sorted(scored)[:n]]

@@ -209,6 +209,24 @@ def _render_and_write(args: tuple[Utterance, str, int]) -> tuple[str, float]:
     return utt.id, len(wav) / sample_rate
 
 
+def sentences_from_lines(lines: list[str]) -> list[str]:
+    """``--text``: one sentence per line, reduced to the transcript alphabet; lines
+    left empty by that are dropped."""
+    from gru_asr.synth.text_generator import normalize_spoken
+
+    return [s for s in (normalize_spoken(x) for x in lines) if s]
+
+
+def existing_corpus_file(out_dir: str | Path) -> Path | None:
+    """The first file of a corpus that ``out_dir`` already holds (a manifest, the LM
+    text or corpus.json), or None: ``gru-asr synth`` replaces them only when asked."""
+    out = Path(out_dir)
+    for name in ("corpus.json", *(f"{s}.jsonl" for s in SPLITS), "lm_text.txt"):
+        if (out / name).exists():
+            return out / name
+    return None
+
+
 def build_corpus(
     out_dir: str | Path,
     cfg: SynthConfig | None = None,

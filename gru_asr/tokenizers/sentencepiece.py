@@ -1,9 +1,17 @@
-"""SentencePiece (BPE or unigram) tokenizer; the model travels inside the config."""
+"""SentencePiece (BPE or unigram) tokenizer.
+
+A training config names the SentencePiece model file (``model_file``, as ``gru-asr
+tokenizer train`` writes it: a small YAML beside a ``.model`` file); what gets stored in
+checkpoints and model packages is the model itself, base64 in ``model``
+(:meth:`SentencePieceTokenizer.to_config`), so a package needs no other file. Configs
+with the model inline (``model: <base64>``, the older YAML form) load as before.
+"""
 
 from __future__ import annotations
 
 import base64
 import io
+from pathlib import Path
 from typing import Any, Iterable
 
 from gru_asr.tokenizers.base import TOKENIZERS, Tokenizer
@@ -15,11 +23,23 @@ WORD_START = "\u2581"  # SentencePiece's word-boundary marker
 class SentencePieceTokenizer(Tokenizer):
     """SentencePiece subwords; id = piece id + 1 (0 is the CTC blank)."""
 
-    def __init__(self, model: str):
+    def __init__(self, model: str | None = None, model_file: str | None = None):
         import sentencepiece as spm
 
+        if (model is None) == (model_file is None):
+            raise ValueError("sentencepiece tokenizer: give exactly one of model (base64) or model_file (a .model path)")
+        if model_file is not None:
+            proto = Path(model_file).expanduser().read_bytes()
+            model = base64.b64encode(proto).decode("ascii")
+        else:
+            proto = base64.b64decode(model)
         self.model_b64 = model
-        self.sp = spm.SentencePieceProcessor(model_proto=base64.b64decode(model))
+        self.sp = spm.SentencePieceProcessor()
+        try:
+            self.sp.load_from_serialized_proto(proto)
+        except RuntimeError as err:
+            where = model_file if model_file is not None else "model"
+            raise ValueError(f"{where}: not a SentencePiece model") from None
         self._pieces = [self.sp.id_to_piece(i) for i in range(self.sp.get_piece_size())]
         self._chars = {c for p in self._pieces for c in p if c != WORD_START}
 
@@ -42,6 +62,10 @@ class SentencePieceTokenizer(Tokenizer):
             minloglevel=2,
         )
         return cls(base64.b64encode(buf.getvalue()).decode("ascii"))
+
+    def model_bytes(self) -> bytes:
+        """The serialized SentencePiece model (what ``model_file`` holds)."""
+        return base64.b64decode(self.model_b64)
 
     @property
     def vocab_size(self) -> int:

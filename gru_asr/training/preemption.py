@@ -107,7 +107,10 @@ class PreemptionCheckpoint(Checkpoint):
             # Nothing left to resume: let the run package its model and end.
             log.warning("SIGTERM received as training ends: finishing instead of checkpointing")
             return
-        trainer.save_checkpoint(self.checkpoint_path)
+        # weights_only=False: a full checkpoint (optimizer, loops, callbacks) to resume from. Given
+        # explicitly: left unset, Lightning logs "`weights_only` was not set, defaulting to `False`",
+        # which is about what gets *saved*; every load of a checkpoint uses torch.load(weights_only=True).
+        trainer.save_checkpoint(self.checkpoint_path, weights_only=False)
         err = TrainingPreempted(self.checkpoint_path, trainer.global_step)
         if trainer.is_global_zero:
             print(str(err), file=sys.stderr, flush=True)

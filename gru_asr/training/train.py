@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ import lightning as L
 import torch
 from lightning.pytorch.callbacks import EarlyStopping, LearningRateMonitor, ModelCheckpoint
 from lightning.pytorch.loggers import CSVLogger
+from lightning.pytorch.utilities.exceptions import MisconfigurationException
 from omegaconf import DictConfig, OmegaConf
 
 from gru_asr.packaging import save_package
@@ -39,7 +42,7 @@ def model_config_from(cfg: DictConfig) -> dict[str, Any]:
     return {
         "sample_rate": c["sample_rate"],
         "text": c.get("text", {}),
-        "tokenizer": validate("tokenizer", c["tokenizer"]),
+        "tokenizer": _self_contained_tokenizer(validate("tokenizer", c["tokenizer"])),
         "frontend": validate("frontend", c["frontend"]),
         "augment": [validate("augmentation", a) for a in c.get("augment") or []],
         "encoder": validate("encoder", c["encoder"]),
@@ -48,11 +51,88 @@ def model_config_from(cfg: DictConfig) -> dict[str, Any]:
     }
 
 
-def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, Any]:
-    exp_dir = Path(cfg.exp_dir)
+def _self_contained_tokenizer(config: dict) -> dict:
+    """A tokenizer config that names a model file (``sentencepiece`` with ``model_file``,
+    as ``gru-asr tokenizer train`` writes it) becomes the tokenizer's own inline config,
+    so checkpoints and the packaged model carry the tokenizer and need no other file."""
+    if not config.get("model_file"):
+        return {k: v for k, v in config.items() if not (k == "model_file" and v is None)}
+    from gru_asr.schemas import ConfigError
+    from gru_asr.tokenizers import build_tokenizer
+
+    try:
+        return build_tokenizer(config).to_config()
+    except OSError as err:
+        raise ConfigError(f"tokenizer.model_file: {err.filename or config['model_file']}: {err.strerror or err}") from None
+    except ValueError as err:
+        raise ConfigError(f"tokenizer.model_file: {err}") from None
+
+
+# What a finished or interrupted run leaves in its exp_dir; a new run refuses to mix with it.
+RUN_OUTPUTS = ("checkpoints", "model.safetensors", "train_result.json")
+
+
+def previous_run_outputs(exp_dir: str | Path) -> list[Path]:
+    """The checkpoints and packaged model of a run already in ``exp_dir``."""
+    exp_dir = Path(exp_dir)
+    found = sorted(p for p in (exp_dir / "checkpoints").glob("*.ckpt") if p.is_file()) if (exp_dir / "checkpoints").is_dir() else []
+    return found + [p for p in (exp_dir / "model.safetensors",) if p.exists()]
+
+
+def check_exp_dir(exp_dir: str | Path, resume: str | None, overwrite: bool) -> None:
+    """Refuse to start a new run in a folder that holds another run's checkpoints or
+    model, unless the run resumes it (``resume_from``) or replaces it (``overwrite=true``)."""
+    from gru_asr.schemas import ConfigError
+
+    exp_dir = Path(exp_dir)
+    if exp_dir.exists() and not exp_dir.is_dir():
+        raise ConfigError(f"exp_dir={exp_dir}: not a folder")
+    if resume not in (None, "last") and not Path(resume).is_file():
+        raise ConfigError(f"resume_from={resume}: no such checkpoint file")
+    if resume or overwrite:
+        return
+    found = previous_run_outputs(exp_dir)
+    if found:
+        ckpts = sum(p.suffix == ".ckpt" for p in found)
+        what = ", ".join(x for x in (f"{ckpts} checkpoint(s)" if ckpts else "",
+                                     "model.safetensors" if found[-1].name == "model.safetensors" else "") if x)
+        raise ConfigError(f"exp_dir={exp_dir} holds another run ({what}); continue it with resume_from=last, "
+                          "replace it with overwrite=true, or choose another exp_dir")
+
+
+def _is_launching_process() -> bool:
+    """False in the extra processes of a multi-process run (DDP ranks > 0, other nodes):
+    only the process the user started prepares the exp_dir."""
+    return all(os.environ.get(k, "0") == "0" for k in ("LOCAL_RANK", "NODE_RANK", "GROUP_RANK", "RANK", "SLURM_PROCID"))
+
+
+def prepare_exp_dir(exp_dir: Path, cfg: DictConfig, replace_previous: bool) -> None:
+    """Called once the new run's config is valid: the first change to ``exp_dir``."""
     exp_dir.mkdir(parents=True, exist_ok=True)
+    if replace_previous and _is_launching_process():
+        for name in RUN_OUTPUTS:
+            path = exp_dir / name
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            elif path.exists() or path.is_symlink():
+                path.unlink()
     (exp_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
-    L.seed_everything(int(cfg.seed), workers=True)
+
+
+def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, Any]:
+    """Train, then package the best checkpoint into ``<exp_dir>/model.safetensors``.
+
+    Nothing in ``exp_dir`` changes until the whole config is known to be valid (the
+    model, the data, the trainer settings); bad config raises ``ConfigError`` (or the
+    manifest/registry error naming the file or field) with the folder untouched.
+    """
+    from gru_asr.schemas import ConfigError
+
+    exp_dir = Path(cfg.exp_dir)
+    resume = cfg.get("resume_from")
+    overwrite = bool(cfg.get("overwrite") or False)
+    check_exp_dir(exp_dir, resume, overwrite)
+    L.seed_everything(int(cfg.seed), workers=True, verbose=False)  # logged once the config is valid
     torch.set_num_threads(int(cfg.get("num_threads") or torch.get_num_threads()))
 
     model_cfg = model_config_from(cfg)
@@ -62,16 +142,20 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, Any
     ema = trainer_cfg.pop("ema", None)  # {decay: 0.999}: validate, rank and package a weight average
     if ema and str(trainer_cfg.get("precision", "32-true")) in ("16-true", "bf16-true", "16", "bf16"):
         # Half-precision weights: an update of (1 - decay) = 0.002 is below their rounding step.
-        raise ValueError(f"trainer.ema needs float32 weights; precision {trainer_cfg['precision']!r} keeps them in half "
-                         "precision (use 16-mixed or bf16-mixed)")
+        raise ConfigError(f"trainer.ema needs float32 weights; precision {trainer_cfg['precision']!r} keeps them in half "
+                          "precision (use 16-mixed or bf16-mixed)")
     interctc = OmegaConf.to_container(cfg.interctc, resolve=True) if cfg.get("interctc") is not None else None
-    module = CTCTrainingModule(model_cfg, OmegaConf.to_container(cfg.optim, resolve=True), ema_config=ema,
-                               interctc_config=interctc)
+    try:
+        module = CTCTrainingModule(model_cfg, OmegaConf.to_container(cfg.optim, resolve=True), ema_config=ema,
+                                   interctc_config=interctc)
+    except (ValueError, TypeError) as err:  # a component or option refused its settings
+        raise ConfigError(f"model config: {err}") from None
     data_cfg = OmegaConf.to_container(cfg.data, resolve=True)
     train_set = build_dataset(module.model, read_manifests(data_cfg["train"]), data_cfg, train=True)
     dev_sets = build_dev_sets(module.model, data_cfg)  # one dataset per named dev set
     if len(train_set) == 0:
-        raise SystemExit("no usable training utterances: check the manifest (gru-asr data check)")
+        raise ConfigError(f"data.train: no usable training utterances ({len(train_set.report.skipped)} skipped); "
+                          "check the manifest with gru-asr data check")
     module.skipped.skipped.update(train_set.report.skipped)
     compute_normalization_stats(module.model, train_set, int(data_cfg.get("stats_utterances", 500)), int(cfg.seed))
     module.restart_ema()  # the average starts with the statistics just computed
@@ -99,14 +183,20 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, Any
         callbacks.append(EarlyStopping(monitor="val_wer", mode="min", patience=int(early.get("patience", 5))))
     # SIGTERM (preemption): finish the step, write last.ckpt, exit 143.
     callbacks.append(PreemptionCheckpoint(exp_dir / "checkpoints" / "last.ckpt"))
-    trainer = L.Trainer(
-        default_root_dir=str(exp_dir),
-        logger=[CSVLogger(str(exp_dir), name="logs")] + _tensorboard(exp_dir),
-        callbacks=callbacks,
-        plugins=[AtomicCheckpointIO()],  # a killed write never leaves a half-written last.ckpt
-        use_distributed_sampler=False,  # our bucketing sampler is rank-aware itself
-        **trainer_cfg,
-    )
+    try:
+        trainer = L.Trainer(
+            default_root_dir=str(exp_dir),
+            logger=[CSVLogger(str(exp_dir), name="logs")] + _tensorboard(exp_dir),
+            callbacks=callbacks,
+            plugins=[AtomicCheckpointIO()],  # a killed write never leaves a half-written last.ckpt
+            use_distributed_sampler=False,  # our bucketing sampler is rank-aware itself
+            **trainer_cfg,
+        )
+    except (TypeError, ValueError, MisconfigurationException) as err:  # an unknown or refused trainer.* setting
+        raise ConfigError(f"trainer: {err}") from None
+    # The config is valid: from here on the run may change exp_dir.
+    prepare_exp_dir(exp_dir, cfg, replace_previous=overwrite and not resume)
+    log.info("seed %d, run folder %s", int(cfg.seed), exp_dir)
     world, rank = trainer.world_size, trainer.global_rank
     train_loader = build_loader(train_set, data_cfg, train=True, seed=int(cfg.seed), world_size=world, rank=rank)
     dev_loader = build_dev_loaders(dev_sets, data_cfg, seed=int(cfg.seed), world_size=world, rank=rank)
@@ -115,7 +205,6 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, Any
     # the loader itself for shards (it plans its own batches and has no sampler).
     module.train_sampler = train_loader.batch_sampler if train_loader.batch_sampler is not None else train_loader
 
-    resume = cfg.get("resume_from")
     if resume == "last":
         # The newest checkpoint that is complete: a damaged file is passed over.
         found = latest_complete_checkpoint(exp_dir / "checkpoints")

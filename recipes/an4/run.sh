@@ -70,14 +70,15 @@ if run_stage 0; then
     log "stage 0: preparing AN4 from $root (dev: 8 held-out training speakers)"
     # synth_text.txt needs about 3,000 sentences per hour of synthetic speech (4,000 at least).
     synth_sentences=$("$python" -c 'import sys; print(max(4000, round(3000 * float(sys.argv[1]))))' "$synth_hours")
-    gru-asr prepare an4 --root "$root" --out "$data" --synth-sentences "$synth_sentences"
+    # No .prepared yet: a stage 0 that stopped part-way is redone, over what it wrote.
+    gru-asr prepare an4 --root "$root" --out "$data" --overwrite --synth-sentences "$synth_sentences"
     touch "$data/.prepared"
   fi
   if [ "$use_synth" = 1 ]; then
     if [ -f "$synth/train.jsonl" ]; then log "stage 0: $synth exists, skipping"
     else
       log "stage 0: $synth_hours h of AN4-style synthetic speech (espeak-ng voices) into $synth"
-      gru-asr synth --out "$synth.tmp" --hours "$synth_hours" --text "$data/synth_text.txt" --noise-prob 0.4
+      gru-asr synth --out "$synth.tmp" --hours "$synth_hours" --text "$data/synth_text.txt" --noise-prob 0.4 --overwrite
       rm -rf "$synth" && mv "$synth.tmp" "$synth"
     fi
   fi

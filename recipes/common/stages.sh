@@ -40,7 +40,9 @@ if run_stage 2; then
   elif [ -f "$exp/conf/tokenizer/$tok_name.yaml" ]; then log "stage 2: $tok_name exists, skipping"
   else
     log "stage 2: training a BPE tokenizer ($vocab_size pieces) on $train_manifest"
-    gru-asr tokenizer train "$train_manifest" -o "$exp/conf/tokenizer/$tok_name.yaml" --vocab-size "$vocab_size" --model-type bpe
+    # --overwrite: no YAML yet, so a .model beside it is left from an unfinished try.
+    gru-asr tokenizer train "$train_manifest" -o "$exp/conf/tokenizer/$tok_name.yaml" --vocab-size "$vocab_size" --model-type bpe \
+      --overwrite
   fi
 fi
 
@@ -49,8 +51,10 @@ if run_stage 3; then
   else
     log "stage 3: training ($experiment, tokenizer $tok_name)"
     start=$(date +%s)
+    # resume_from=last: checkpoints without train_result.json are an interrupted run of this
+    # stage, continued (from scratch when there are none); train refuses a new run over them.
     gru-asr train --config-dir "$(cd "$exp/conf" && pwd)" experiment="$experiment" tokenizer="$tok_name" \
-      exp_dir="$exp" "${data_overrides[@]}" "${overrides[@]}"
+      exp_dir="$exp" resume_from=last "${data_overrides[@]}" "${overrides[@]}"
     echo "$(( $(date +%s) - start ))" > "$exp/train_wall_seconds"
   fi
 fi
@@ -89,8 +93,9 @@ if run_stage 6; then
       excluded=("$data/dev.jsonl")
       for split in ${eval_sets//,/ }; do [ -f "$data/$split.jsonl" ] && excluded+=("$data/$split.jsonl"); done
     fi
+    # --overwrite: the stage is unfinished (no lm.arpa), so a lexicon left from an earlier try is stale.
     gru-asr lm build "$source_text" --order "$lm_order" --model "$model" --exclude "${excluded[@]}" \
-      -o "$exp/lm/lm.arpa" --lexicon "$exp/lm/lexicon.txt"
+      -o "$exp/lm/lm.arpa" --lexicon "$exp/lm/lexicon.txt" --overwrite
   fi
 fi
 
@@ -109,8 +114,9 @@ if run_stage 8; then
   for split in ${eval_sets//,/ }; do
     [ -f "$data/$split.jsonl" ] || continue
     log "stage 8: evaluating on $split"
-    gru-asr evaluate --model "$model" "$data/$split.jsonl" --device "$device" --out-dir "$exp/eval_${split}_greedy" >/dev/null
-    gru-asr evaluate --model "$model" "$data/$split.jsonl" --device "$device" --out-dir "$exp/eval_${split}_beam_lm" \
+    # Stage 8 is always redone (the model or the decoder may have changed): --overwrite.
+    gru-asr evaluate --model "$model" "$data/$split.jsonl" --device "$device" --out-dir "$exp/eval_${split}_greedy" --overwrite >/dev/null
+    gru-asr evaluate --model "$model" "$data/$split.jsonl" --device "$device" --out-dir "$exp/eval_${split}_beam_lm" --overwrite \
       --decoder "$exp/lm/decoder.yaml" --decode-workers "$nj" 2> "$exp/eval_${split}_beam_lm.log" >/dev/null
   done
   "$python" - "$exp" "$eval_sets" <<'PY' | tee "$exp/results.txt"

@@ -71,7 +71,8 @@ if run_stage 0; then
   else
     [ -n "$root" ] || { echo "stage 0 needs --root (the Common Voice release folder)" >&2; exit 2; }
     log "stage 0: preparing Common Voice ($locale) from $root"
-    gru-asr prepare commonvoice --root "$root" --locale "$locale" --out "$data"
+    # No .prepared yet: a stage 0 that stopped part-way is redone, over what it wrote.
+    gru-asr prepare commonvoice --root "$root" --locale "$locale" --out "$data" --overwrite
     for split in train dev; do
       [ -f "$data/$split.jsonl" ] || { echo "no $split.tsv clips were prepared from $root: the recipe needs the release's train.tsv and dev.tsv" >&2; exit 1; }
     done

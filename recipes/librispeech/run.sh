@@ -83,7 +83,8 @@ if run_stage 0; then
   else
     [ -n "$root" ] || { echo "stage 0 needs --root (the folder holding LibriSpeech/)" >&2; exit 2; }
     log "stage 0: preparing LibriSpeech from $root"
-    gru-asr prepare librispeech --root "$root" --out "$data"
+    # No .prepared yet: a stage 0 that stopped part-way is redone, over what it wrote.
+    gru-asr prepare librispeech --root "$root" --out "$data" --overwrite
     touch "$data/.prepared"
   fi
   [ -f "$train_manifest" ] || { log "stage 0: pooling $parts into $train_manifest"; pool "$train_manifest" "$parts"; }

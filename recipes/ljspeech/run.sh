@@ -63,7 +63,8 @@ if run_stage 0; then
   else
     [ -n "$root" ] || { echo "stage 0 needs --root (the LJSpeech-1.1 folder)" >&2; exit 2; }
     log "stage 0: preparing LJSpeech from $root (dev = book LJ001, test = book LJ002)"
-    gru-asr prepare ljspeech --root "$root" --out "$data"
+    # No .prepared yet: a stage 0 that stopped part-way is redone, over what it wrote.
+    gru-asr prepare ljspeech --root "$root" --out "$data" --overwrite
     for split in train dev; do
       [ -f "$data/$split.jsonl" ] || { echo "no $split utterances were prepared from $root" >&2; exit 1; }
     done

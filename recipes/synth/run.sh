@@ -46,7 +46,8 @@ if run_stage 0; then
     log "stage 0: corpus exists in $data, skipping"
   else
     log "stage 0: synthesizing ${hours} h of training speech into $data"
-    gru-asr synth --out "$data" --hours "$hours" --seed "$seed" --lm-sentences "$lm_sentences"
+    # No corpus.json: an earlier synthesis did not finish; --overwrite replaces what it left.
+    gru-asr synth --out "$data" --hours "$hours" --seed "$seed" --lm-sentences "$lm_sentences" --overwrite
   fi
 fi
 
@@ -56,7 +57,8 @@ if run_stage 1; then
   else
     log "stage 1: training (experiment=$experiment) into $exp"
     start=$(date +%s)
-    gru-asr train --config-dir "$recipe_dir/conf" experiment="$experiment" \
+    # resume_from=last: checkpoints without a model are an interrupted run of this stage, continued.
+    gru-asr train --config-dir "$recipe_dir/conf" experiment="$experiment" resume_from=last \
       exp_dir="$exp" data.train="$data/train.jsonl" data.dev="$data/dev.jsonl" seed="$seed" "${overrides[@]}"
     echo "$(( $(date +%s) - start ))" > "$exp/train_wall_seconds"
   fi
@@ -68,7 +70,7 @@ if run_stage 2; then
   else
     log "stage 2: ${lm_order}-gram LM and lexicon from $data/lm_text.txt"
     gru-asr lm build "$data/lm_text.txt" --order "$lm_order" --model "$model" \
-      --exclude "$data/dev.jsonl" "$data/test.jsonl" -o "$exp/lm/lm.arpa" --lexicon "$exp/lm/lexicon.txt"
+      --exclude "$data/dev.jsonl" "$data/test.jsonl" -o "$exp/lm/lm.arpa" --lexicon "$exp/lm/lexicon.txt" --overwrite
   fi
 fi
 
@@ -85,8 +87,9 @@ fi
 
 if run_stage 4; then
   log "stage 4: evaluating on the test split (voices and sentences never seen in training)"
-  gru-asr evaluate --model "$model" "$data/test.jsonl" --out-dir "$exp/eval_test_greedy" --json > "$exp/eval_test_greedy.json"
-  gru-asr evaluate --model "$model" "$data/test.jsonl" --out-dir "$exp/eval_test_beam_lm" --json \
+  # Always redone (stage 4 has no finished marker): --overwrite replaces the last evaluation.
+  gru-asr evaluate --model "$model" "$data/test.jsonl" --out-dir "$exp/eval_test_greedy" --json --overwrite > "$exp/eval_test_greedy.json"
+  gru-asr evaluate --model "$model" "$data/test.jsonl" --out-dir "$exp/eval_test_beam_lm" --json --overwrite \
     --decoder "$decoder" 2>/dev/null > "$exp/eval_test_beam_lm.json"
   python3 - "$exp" <<'PY'
 import json, sys

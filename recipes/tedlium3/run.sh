@@ -61,7 +61,8 @@ if run_stage 0; then
   else
     [ -n "$root" ] || { echo "stage 0 needs --root (the TEDLIUM_release-3 folder)" >&2; exit 2; }
     log "stage 0: preparing TED-LIUM 3 (legacy split) from $root"
-    gru-asr prepare tedlium3 --root "$root" --out "$data"
+    # No .prepared yet: a stage 0 that stopped part-way is redone, over what it wrote.
+    gru-asr prepare tedlium3 --root "$root" --out "$data" --overwrite
     for split in train dev; do
       [ -f "$data/$split.jsonl" ] || { echo "no $split segments were prepared from $root" >&2; exit 1; }
     done

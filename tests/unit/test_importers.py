@@ -50,3 +50,18 @@ def test_kaldi_without_segments_and_piped_commands(tmp_path):
     (d / "wav.scp").write_text("u1 sox in.wav -t wav - |\n")
     with pytest.raises(ManifestError, match="piped command"):
         from_kaldi(d)
+
+
+def test_kaldi_dir_without_transcripts_and_empty_nemo_are_refused(tmp_path):
+    sf.write(tmp_path / "u.wav", np.zeros(8000, dtype=np.float32), 16000)
+    d = tmp_path / "data"
+    d.mkdir()
+    (d / "wav.scp").write_text(f"u1 {tmp_path / 'u.wav'}\n")
+    with pytest.raises(ManifestError, match="no text file"):  # not every transcript ""
+        from_kaldi(d)
+    (d / "text").write_text("")
+    with pytest.raises(ManifestError, match=r"no transcript for 1 of 1 utterances \(u1\)"):
+        from_kaldi(d)
+    (tmp_path / "empty.json").write_text("\n")
+    with pytest.raises(ManifestError, match="no utterances"):
+        from_nemo(tmp_path / "empty.json")
