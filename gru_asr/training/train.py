@@ -27,6 +27,7 @@ from gru_asr.training.checkpointing import (
 from gru_asr.training.data import build_dataset, build_dev_loaders, build_dev_sets, build_loader, compute_normalization_stats, read_manifests
 from gru_asr.training.module import CTCTrainingModule
 from gru_asr.training.preemption import PreemptionCheckpoint
+from gru_asr.training.training_clock import TrainingClock
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +174,7 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, Any
             enable_version_counter=False,  # one last.ckpt shared with the callback below, always the newest
         ),
         LearningRateMonitor(logging_interval="step"),
+        TrainingClock(),  # train_seconds beside val_wer: time to accuracy (tools/bench/time_to_accuracy.py)
         *(extra_callbacks or []),
     ]
     if every:

@@ -158,3 +158,19 @@ def test_tune_lm_on_dev_picks_the_lowest_wer_and_its_decoder_reproduces_it(train
     # WER that tune-lm reported for it.
     summary = evaluate(model, data / "dev.jsonl", "--decoder", decoder)
     assert summary["wer"] == pytest.approx(rows[0][2], abs=0.01)
+
+
+def test_time_to_accuracy_reads_the_runs_training_clock(trained):
+    # Every validation logs train_seconds beside val_wer; the bench reads the first
+    # validation at or under the target from them.
+    _, model = trained
+    run = model.parent
+    proc = subprocess.run([sys.executable, str(ROOT / "tools/bench/time_to_accuracy.py"), "--run", str(run),
+                           "--target", "0.5", "0.000001"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert lines[-1].startswith("minutes_to_50pct_wer: ")
+    minutes = float(lines[-1].split(": ")[1])
+    total = json.loads((run / "train_result.json").read_text())["train_seconds"] / 60
+    assert 0 < minutes <= total + 0.05
+    assert any("dev WER <= 0.0001 %: not reached" in line for line in lines)
