@@ -28,6 +28,21 @@ class CorpusError(ManifestError):
     without replacing existing files. The message names the folder or file."""
 
 
+# Audio extensions a corpus folder may hold beside its transcripts: the corpus's own first
+# for each caller, then re-encoded copies (the shared slices are Ogg Opus).
+AUDIO_EXTENSIONS = (".flac", ".wav", ".opus", ".ogg", ".mp3")
+
+
+def find_audio(folder: Path, stem: str, first: str = ".flac") -> Path:
+    """``folder/stem.<ext>`` for the first extension present, the corpus's own (``first``)
+    tried first; when none exists, the path with ``first`` (reported as missing later)."""
+    for ext in (first, *(e for e in AUDIO_EXTENSIONS if e != first)):
+        path = folder / f"{stem}{ext}"
+        if path.is_file():
+            return path
+    return folder / f"{stem}{first}"
+
+
 def with_durations(entries: list[dict], workers: int = 8) -> tuple[list[dict], list[tuple[str, str]]]:
     """Fill ``duration`` from audio headers (threads: I/O bound). Entries whose audio
     is missing or unreadable are returned separately as ``(id, reason)``, not logged:

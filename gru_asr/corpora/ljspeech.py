@@ -1,5 +1,6 @@
 """LJSpeech 1.1: ``LJSpeech-1.1/metadata.csv`` (``id|raw text|normalized text``, no
-header, no quoting) next to ``wavs/<id>.wav`` (22050 Hz mono; resampled on load).
+header, no quoting) next to ``wavs/<id>.wav`` (22050 Hz mono; resampled on load; other
+audio extensions for re-encoded copies, such as the shared slice's ``.opus``).
 
 One speaker reading passages from 50 non-fiction books; the id's first field
 names the book (``LJ001-0001`` .. ``LJ050-0278``). The corpus has no official
@@ -14,7 +15,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from gru_asr.corpora.common import check_out_dir, manifest_names, with_durations, write_splits
+from gru_asr.corpora.common import check_out_dir, find_audio, manifest_names, with_durations, write_splits
 from gru_asr.data.manifest import read_text_lines
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def prepare_ljspeech(
         raise ValueError(f"a book cannot be both dev and test: {sorted(set(dev_books) & set(test_books))}")
     check_out_dir(out_dir, manifest_names(("train", "dev", "test")), overwrite)
     entries = [
-        {"id": utt, "audio": str(base / "wavs" / f"{utt}.wav"), "text": text, "speaker": "LJ"}
+        {"id": utt, "audio": str(find_audio(base / "wavs", utt, ".wav")), "text": text, "speaker": "LJ"}
         for utt, text in read_metadata(metadata)
     ]
     good, bad = with_durations(entries)

@@ -76,6 +76,23 @@ def test_librispeech_fixture(tmp_path):
     assert [e["duration"] for e in dev] == [0.5, 1.5, 2.5] and dev[2]["text"] == "WORDS NUMBER 2"
 
 
+def test_librispeech_any_subset_name_and_opus_audio(tmp_path):
+    # Mini LibriSpeech's train-clean-5 in the layout of the shared copy: Ogg Opus audio.
+    d = tmp_path / "LibriSpeech" / "train-clean-5" / "1088" / "134315"
+    texts = []
+    for i in range(2):
+        utt = f"1088-134315-{i:04d}"
+        tone(d / f"{utt}.opus", 1.0 + i, fmt="OGG", subtype="OPUS")
+        texts.append(f"{utt} READ ENGLISH {i}")
+    (d / "1088-134315.trans.txt").write_text("\n".join(texts) + "\n")
+    (tmp_path / "LibriSpeech" / "notes").mkdir()  # a folder without the layout is no split
+    out = prepare_librispeech(tmp_path, tmp_path / "out")
+    assert set(out) == {"train-clean-5"}
+    entries = read_manifest(out["train-clean-5"])
+    assert [e["audio"].endswith(".opus") for e in entries] == [True, True]
+    assert [round(e["duration"], 1) for e in entries] == [1.0, 2.0] and entries[1]["text"] == "READ ENGLISH 1"
+
+
 def test_commonvoice_fixture(tmp_path):
     base = tmp_path / "cv" / "en"
     tone(base / "clips/a.mp3", 1.0, sr=48000, fmt="MP3", subtype="MPEG_LAYER_III")
@@ -108,6 +125,25 @@ def test_real_librispeech_slice(tmp_path):
     dev = read_manifest(out["dev-clean"])
     assert len(dev) == 292 and {e["speaker"] for e in dev} == {"84", "174", "1272", "2277"}
     assert all(e["text"].isupper() and e["duration"] > 0 for e in dev)
+
+
+@needs_shared
+def test_real_mini_librispeech_train_clean_5(tmp_path):
+    out = prepare_librispeech(SHARED_DATA / "mini-librispeech", tmp_path)
+    train = read_manifest(out["train-clean-5"])
+    assert set(out) == {"train-clean-5"}
+    assert len(train) == 1519 and len({e["speaker"] for e in train}) == 28
+    assert 5.0 < sum(e["duration"] for e in train) / 3600 < 5.6
+
+
+@needs_shared
+def test_real_ljspeech_part_in_opus(tmp_path):
+    from gru_asr.corpora import PREPARERS
+
+    out = PREPARERS["ljspeech"](SHARED_DATA / "ljspeech-part", tmp_path)
+    entries = [e for path in out.values() for e in read_manifest(path)]
+    assert len(entries) == 385 and all(e["audio"].endswith(".opus") for e in entries)
+    assert 0.6 < sum(e["duration"] for e in entries) / 3600 < 0.8
 
 
 @needs_shared
