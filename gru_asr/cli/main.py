@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
         from gru_asr.install_check import main as doctor
 
         return doctor(argv[1:])
+    plugin_args: list[str] = []  # handed on to train, which restarts DDP ranks with them
     if argv and argv[0] != "train":
         # --plugin MODULE (any command): import a local module that registers
         # components, e.g. to transcribe with a model that uses an unpackaged encoder.
@@ -37,11 +38,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"error: --plugin {argv[i + 1]}: cannot import it ({err}); the module must be "
                       f"importable from the current folder or the environment", file=sys.stderr)
                 return 2
+            plugin_args += argv[i : i + 2]
             del argv[i : i + 2]
     if argv and argv[0] == "train":
         from gru_asr.cli.train import train_main
 
-        return train_main(argv[1:])
+        return train_main(plugin_args + argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -76,11 +76,11 @@ def _relaunch_as_this_module(plugin_args: list[str]) -> None:
 
     import __main__
 
-    current = getattr(__main__, "__spec__", None)
-    if current is not None and current.name == "gru_asr.cli.train":  # done already (a sweep runs job after job)
-        return
     __main__.__spec__ = importlib.util.find_spec("gru_asr.cli.train")
-    sys.argv = [sys.argv[0], *plugin_args, *sys.argv[1:]]
+    # Idempotent: a sweep runs job after job, and `python -m gru_asr.cli.train --plugin X`
+    # had its --plugin taken off before Hydra read sys.argv, like `gru-asr train`.
+    if plugin_args and sys.argv[1 : 1 + len(plugin_args)] != plugin_args:
+        sys.argv = [sys.argv[0], *plugin_args, *sys.argv[1:]]
 
 
 def _check_hydra_selection(cfg) -> None:

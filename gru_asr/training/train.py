@@ -74,10 +74,24 @@ RUN_OUTPUTS = ("checkpoints", "model.safetensors", "train_result.json")
 
 
 def previous_run_outputs(exp_dir: str | Path) -> list[Path]:
-    """The checkpoints and packaged model of a run already in ``exp_dir``."""
+    """The checkpoints and packaged model of a run already in ``exp_dir`` (Lightning's
+    SLURM requeue checkpoints ``hpc_ckpt_*.ckpt`` included: they live in the run folder)."""
     exp_dir = Path(exp_dir)
     found = sorted(p for p in (exp_dir / "checkpoints").glob("*.ckpt") if p.is_file()) if (exp_dir / "checkpoints").is_dir() else []
+    found += sorted(p for p in exp_dir.glob("hpc_ckpt_*.ckpt") if p.is_file())
     return found + [p for p in (exp_dir / "model.safetensors",) if p.exists()]
+
+
+def scheduler_restart() -> bool:
+    """True when a cluster restarted this same job (SLURM requeue after preemption,
+    torchrun --max-restarts): the command line is the first run's, without resume_from."""
+    for key in ("SLURM_RESTART_COUNT", "TORCHELASTIC_RESTART_COUNT"):
+        try:
+            if int(os.environ.get(key, "0") or 0) > 0:
+                return True
+        except ValueError:
+            continue
+    return False
 
 
 def check_exp_dir(exp_dir: str | Path, resume: str | None, overwrite: bool) -> None:
@@ -111,7 +125,7 @@ def prepare_exp_dir(exp_dir: Path, cfg: DictConfig, replace_previous: bool) -> N
     """Called once the new run's config is valid: the first change to ``exp_dir``."""
     exp_dir.mkdir(parents=True, exist_ok=True)
     if replace_previous and _is_launching_process():
-        for name in RUN_OUTPUTS:
+        for name in (*RUN_OUTPUTS, *(p.name for p in exp_dir.glob("hpc_ckpt_*.ckpt"))):
             path = exp_dir / name
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path)
@@ -132,6 +146,9 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, Any
     exp_dir = Path(cfg.exp_dir)
     resume = cfg.get("resume_from")
     overwrite = bool(cfg.get("overwrite") or False)
+    if resume is None and scheduler_restart():
+        resume = "last"  # the cluster restarted this job: continue its run, never refuse or replace it
+        overwrite = False
     check_exp_dir(exp_dir, resume, overwrite)
     L.seed_everything(int(cfg.seed), workers=True, verbose=False)  # logged once the config is valid
     torch.set_num_threads(int(cfg.get("num_threads") or torch.get_num_threads()))

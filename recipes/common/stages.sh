@@ -84,7 +84,8 @@ if run_stage 5; then
 fi
 
 if run_stage 6; then
-  if [ -f "$exp/lm/lm.arpa" ]; then log "stage 6: LM exists, skipping"
+  # Both files: lm build writes the ARPA, then the lexicon; a stop between them is unfinished.
+  if [ -f "$exp/lm/lm.arpa" ] && [ -f "$exp/lm/lexicon.txt" ]; then log "stage 6: LM exists, skipping"
   else
     source_text=${lm_text:-$train_manifest}
     log "stage 6: ${lm_order}-gram LM and lexicon from $source_text (no dev/test sentence)"
@@ -93,7 +94,7 @@ if run_stage 6; then
       excluded=("$data/dev.jsonl")
       for split in ${eval_sets//,/ }; do [ -f "$data/$split.jsonl" ] && excluded+=("$data/$split.jsonl"); done
     fi
-    # --overwrite: the stage is unfinished (no lm.arpa), so a lexicon left from an earlier try is stale.
+    # --overwrite: the stage is unfinished, so an ARPA or lexicon left from an earlier try is stale.
     gru-asr lm build "$source_text" --order "$lm_order" --model "$model" --exclude "${excluded[@]}" \
       -o "$exp/lm/lm.arpa" --lexicon "$exp/lm/lexicon.txt" --overwrite
   fi

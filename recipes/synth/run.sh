@@ -20,7 +20,7 @@ Usage: bash recipes/synth/run.sh [options] [-- HYDRA_OVERRIDES...]
   --lm-sentences N    sentences of LM text (default 100000)
   --lm-order N        n-gram order (default 4)
   --data DIR          corpus folder (default data/synth)
-  --exp DIR           experiment folder (default exp/synth_demo)
+  --exp DIR           experiment folder (default exp/synth_<experiment>, so exp/synth_demo)
   --experiment NAME   conf/experiment/NAME.yaml (default demo)
 USAGE
 }
@@ -32,9 +32,11 @@ seed=0
 lm_sentences=100000
 lm_order=4
 data=data/synth
-exp=exp/synth_demo
+exp=
 experiment=demo
 source "$(dirname "${BASH_SOURCE[0]}")/../common/parse_options.sh"
+# One folder per experiment: resuming (stage 1) must never pick up another experiment's checkpoints.
+exp=${exp:-exp/synth_$experiment}
 recipe_dir=$(cd "$(dirname "$0")" && pwd)
 log() { echo "[$(date +%H:%M:%S)] $*"; }
 run_stage() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }

@@ -166,11 +166,10 @@ def test_time_to_accuracy_reads_the_runs_training_clock(trained):
     _, model = trained
     run = model.parent
     proc = subprocess.run([sys.executable, str(ROOT / "tools/bench/time_to_accuracy.py"), "--run", str(run),
-                           "--target", "0.5", "0.000001"], capture_output=True, text=True, timeout=60)
+                           "--target", "0.5"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
     assert lines[-1].startswith("minutes_to_50pct_wer: ")
     minutes = float(lines[-1].split(": ")[1])
     total = json.loads((run / "train_result.json").read_text())["train_seconds"] / 60
     assert 0 < minutes <= total + 0.05
-    assert any("dev WER <= 0.0001 %: not reached" in line for line in lines)

@@ -124,9 +124,42 @@ def test_overwrite_replaces_only_the_previous_runs_outputs(tmp_path):
     exp = previous_run(tmp_path / "exp")
     (exp / "train_result.json").write_text("{}")
     (exp / "notes.txt").write_text("mine")
+    (exp / "hpc_ckpt_3.ckpt").write_bytes(b"x")  # Lightning's SLURM requeue checkpoint of the old run
     prepare_exp_dir(exp, OmegaConf.create({"seed": 1}), replace_previous=True)
     assert sorted(p.name for p in exp.iterdir()) == ["config.yaml", "notes.txt"]
     assert (exp / "config.yaml").read_text() == "seed: 1\n"
+
+
+def test_a_slurm_requeue_checkpoint_counts_as_a_previous_run(tmp_path):
+    from gru_asr.training.train import check_exp_dir
+
+    (tmp_path / "hpc_ckpt_1.ckpt").write_bytes(b"x")
+    with pytest.raises(ConfigError, match="holds another run"):
+        check_exp_dir(tmp_path, None, False)
+
+
+@pytest.mark.parametrize("variable", ["SLURM_RESTART_COUNT", "TORCHELASTIC_RESTART_COUNT"])
+def test_a_job_the_cluster_restarts_continues_its_run(tmp_path, monkeypatch, variable):
+    # The requeued job repeats its first command line (no resume_from): it must resume,
+    # neither be refused for the checkpoints it wrote itself nor replace them.
+    from gru_asr.training import train as train_module
+
+    exp = previous_run(tmp_path / "exp")
+    for key in ("SLURM_RESTART_COUNT", "TORCHELASTIC_RESTART_COUNT"):
+        monkeypatch.delenv(key, raising=False)
+    assert not train_module.scheduler_restart()
+    monkeypatch.setenv(variable, "1")
+    assert train_module.scheduler_restart()
+    seen = {}
+
+    def stop_after_check(exp_dir, resume, overwrite):
+        seen.update(resume=resume, overwrite=overwrite)
+        raise RuntimeError("checked")
+
+    monkeypatch.setattr(train_module, "check_exp_dir", stop_after_check)
+    with pytest.raises(RuntimeError, match="checked"):
+        train_module.train(OmegaConf.create({"exp_dir": str(exp), "resume_from": None, "overwrite": True, "seed": 0}))
+    assert seen == {"resume": "last", "overwrite": False}
 
 
 def test_config_defaults_to_refusing_and_hydra_writes_nothing_in_exp_dir():
@@ -212,3 +245,30 @@ def test_the_sigterm_checkpoint_says_what_it_saves(tmp_path):
     with pytest.raises(TrainingPreempted):
         cb.on_train_batch_end(trainer, None, None, None, 0)
     assert saved == [(tmp_path / "last.ckpt", {"weights_only": False})]
+
+
+def test_plugin_before_the_train_subcommand_reaches_train_and_its_ddp_ranks(tmp_path, monkeypatch):
+    # `gru-asr --plugin X train ...`: train restarts DDP ranks with its own --plugin list,
+    # so the plugin must be handed on, not only imported in this process.
+    import gru_asr.cli.train as cli_train
+    from gru_asr.cli.main import main
+
+    (tmp_path / "plug_before_train.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    seen = []
+    monkeypatch.setattr(cli_train, "train_main", lambda argv: seen.append(list(argv)) or 0)
+    assert main(["--plugin", "plug_before_train", "train", "seed=1"]) == 0
+    assert seen == [["--plugin", "plug_before_train", "seed=1"]]
+
+
+def test_the_ddp_relaunch_keeps_the_plugins_once(monkeypatch):
+    import __main__
+
+    from gru_asr.cli.train import _relaunch_as_this_module
+
+    monkeypatch.setattr(__main__, "__spec__", None, raising=False)
+    monkeypatch.setattr(sys, "argv", ["gru-asr train", "seed=1"])
+    _relaunch_as_this_module(["--plugin", "mine"])
+    _relaunch_as_this_module(["--plugin", "mine"])  # a sweep's second job, or `python -m gru_asr.cli.train`
+    assert sys.argv == ["gru-asr train", "--plugin", "mine", "seed=1"]
+    assert __main__.__spec__.name == "gru_asr.cli.train"

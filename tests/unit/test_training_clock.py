@@ -52,6 +52,15 @@ def test_first_validation_under_the_target_across_a_resume(tmp_path):
     assert out[-1] == "minutes_to_10pct_wer: 6.5"
 
 
+def test_a_run_started_over_in_the_same_folder_does_not_mix_in_the_old_curve(tmp_path):
+    write_metrics(tmp_path, 0, [(0, 60.0, 0.5), (1, 120.0, 0.05)])  # the replaced run reached 5 %
+    write_metrics(tmp_path, 1, [(0, 70.0, 0.6), (1, 140.0, 0.3)])   # overwrite=true: the clock restarts
+    proc = bench("--run", tmp_path, "--target", "0.10")
+    assert proc.returncode == 0, proc.stderr
+    assert "dev WER <= 10 %: not reached" in proc.stdout.splitlines()
+    assert proc.stdout.splitlines()[-1] == "minutes_to_10pct_wer: n/a"
+
+
 def test_a_run_without_the_clock_says_so(tmp_path):
     folder = tmp_path / "logs" / "version_0"
     folder.mkdir(parents=True)

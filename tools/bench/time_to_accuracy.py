@@ -23,17 +23,24 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def validations(run: Path) -> list[dict[str, float]]:
-    """``{epoch, train_seconds, val_wer}`` per validation, over every logger version
-    (a resumed run logs into a new version folder), ordered by training time."""
-    rows = []
-    for metrics in sorted(run.glob("logs/version_*/metrics.csv")):
+    """``{epoch, train_seconds, val_wer}`` per validation of the run's latest training.
+
+    A resumed run logs into a new version folder and its clock counts on; a run started
+    over in the same folder (``overwrite=true``) also gets a new version folder, but its
+    clock starts again near 0: the curve restarts there, so an old run's rows never mix in."""
+    rows: list[dict[str, float]] = []
+    for metrics in sorted(run.glob("logs/version_*/metrics.csv"), key=lambda p: int(p.parent.name.split("_")[1])):
+        version = []
         with open(metrics, newline="") as f:
             for row in csv.DictReader(f):
                 if row.get("val_wer") and row.get("train_seconds"):
-                    rows.append({"epoch": float(row.get("epoch") or "nan"),
-                                 "train_seconds": float(row["train_seconds"]),
-                                 "val_wer": float(row["val_wer"])})
-    return sorted(rows, key=lambda r: r["train_seconds"])
+                    version.append({"epoch": float(row.get("epoch") or "nan"),
+                                    "train_seconds": float(row["train_seconds"]),
+                                    "val_wer": float(row["val_wer"])})
+        if version and rows and version[0]["train_seconds"] < rows[-1]["train_seconds"]:
+            rows = []  # a new run, not a resume: start the curve over
+        rows += version
+    return rows
 
 
 def first_reaching(rows: list[dict[str, float]], target: float) -> dict[str, float] | None:
