@@ -14,7 +14,7 @@ ENV_VAR = "GRU_ASR_CONF"
 
 
 class ConfigLocationError(RuntimeError):
-    pass
+    """No folder with gru_asr's train.yaml: a broken install or a wrong $GRU_ASR_CONF."""
 
 
 def config_dir() -> Path:
