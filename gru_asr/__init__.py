@@ -1,6 +1,6 @@
 """gru_asr: speech recognition with bidirectional GRU encoders and CTC."""
 
-__version__ = "0.1.0"
+from gru_asr.version import __version__  # noqa: E402
 
 # Light on purpose: the registry is stdlib-only and the built-in components (torch and
 # all) are imported on the first registry lookup, so `import gru_asr`, the install check

@@ -111,6 +111,26 @@ class Registry:
 
 _REGISTRIES: dict[str, Registry] = {}
 
+# The package that defines each built-in kind: importing it creates the kind's registry
+# (in its base module) and registers the built-in components. A kind is imported on its
+# first lookup, so this module imports nothing of the package's own and no component
+# module's import comes back here through another (no import circle).
+BUILTIN_PACKAGES = {
+    "augmentation": "gru_asr.augment",
+    "decoder": "gru_asr.decoders",
+    "encoder": "gru_asr.encoders",
+    "frontend": "gru_asr.frontends",
+    "head": "gru_asr.heads",
+    "lm": "gru_asr.lm.base",
+    "tokenizer": "gru_asr.tokenizers",
+}
+
+
+def _import_builtin(kind: str) -> None:
+    package = BUILTIN_PACKAGES.get(kind)
+    if package is not None:
+        importlib.import_module(package)  # a dict lookup in sys.modules after the first time
+
 
 def create_registry(kind: str, base: type) -> Registry:
     if kind in _REGISTRIES:
@@ -120,16 +140,15 @@ def create_registry(kind: str, base: type) -> Registry:
 
 
 def get_registry(kind: str) -> Registry:
-    import gru_asr.components  # noqa: F401  (built-ins create the registries on import)
-
+    _import_builtin(kind)
     if kind not in _REGISTRIES:
         raise RegistryError(f"unknown component kind {kind!r}; kinds: {', '.join(sorted(_REGISTRIES))}")
     return _REGISTRIES[kind]
 
 
 def kinds() -> list[str]:
-    import gru_asr.components  # noqa: F401
-
+    for kind in BUILTIN_PACKAGES:
+        _import_builtin(kind)
     return sorted(_REGISTRIES)
 
 
@@ -184,7 +203,7 @@ def plugin_config_dirs() -> list[str]:
 def _distribution_of(cls: type) -> tuple[str, str]:
     top = cls.__module__.split(".")[0]
     if top == "gru_asr":
-        from gru_asr import __version__
+        from gru_asr.version import __version__
 
         return "gru_asr", __version__
     try:

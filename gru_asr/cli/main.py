@@ -71,7 +71,7 @@ def run_command(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from gru_asr import __version__
+    from gru_asr.version import __version__
     from gru_asr.cli.errors import add_overwrite_flag
 
     p = argparse.ArgumentParser(prog="gru-asr", description="Speech recognition with BiGRU-CTC models.")
@@ -589,7 +589,7 @@ def cmd_tokenizer_train(args) -> int:
     import yaml
 
     from gru_asr.cli.errors import UserError, refuse_to_overwrite
-    from gru_asr.packaging.package import atomic_write_bytes
+    from gru_asr.utils.atomic_files import atomic_write_bytes
     from gru_asr.text import TextNormalizer
     from gru_asr.tokenizers import SentencePieceTokenizer
 

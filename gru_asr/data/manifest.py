@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterable
 
-from gru_asr.packaging.package import atomic_write_bytes
+from gru_asr.utils.atomic_files import atomic_write_bytes
 
 
 class ManifestError(Exception):

@@ -52,7 +52,7 @@ from gru_asr.audio import AudioError, audio_info
 from gru_asr.audio.io import _RATE_RANGE, _check_not_truncated, _check_path
 from gru_asr.data.dataset import SkipReport
 from gru_asr.data.manifest import segment_bounds
-from gru_asr.packaging.package import atomic_write_bytes
+from gru_asr.utils.atomic_files import atomic_write_bytes
 
 log = logging.getLogger(__name__)
 

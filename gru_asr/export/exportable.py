@@ -102,7 +102,7 @@ def vocabulary_of(tokenizer) -> Vocabulary:
 def export_metadata(model) -> dict[str, str]:
     """String key/values stored with an export: all the ONNX runtime path needs to
     turn log-probs into text (see :mod:`gru_asr.export.onnx_runtime`), plus provenance."""
-    import gru_asr
+    from gru_asr.version import __version__
 
     return {
         META_FORMAT: META_FORMAT_VALUE,
@@ -111,5 +111,5 @@ def export_metadata(model) -> dict[str, str]:
         META_FRAME_SHIFT: repr(float(model.frame_shift)),
         **vocabulary_of(model.tokenizer).to_metadata(),
         META_CONFIG: json.dumps(model.config, sort_keys=True),
-        META_VERSION: gru_asr.__version__,
+        META_VERSION: __version__,
     }

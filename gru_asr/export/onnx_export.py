@@ -21,7 +21,7 @@ import torch
 
 from gru_asr.export.exportable import ExportableCTC, export_metadata
 from gru_asr.export.onnx_runtime import INPUT_NAMES, OUTPUT_NAMES
-from gru_asr.packaging.package import atomic_write_bytes
+from gru_asr.utils.atomic_files import atomic_write_bytes
 
 DEFAULT_OPSET = 17  # LayerNormalization is a native operator from 17 on
 MAX_OPSET = 20  # the highest the TorchScript-based exporter emits in torch 2.11

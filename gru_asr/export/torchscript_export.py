@@ -23,7 +23,7 @@ import torch
 
 from gru_asr.export.exportable import ExportableCTC, export_metadata
 from gru_asr.export.onnx_export import example_inputs
-from gru_asr.packaging.package import atomic_write_bytes
+from gru_asr.utils.atomic_files import atomic_write_bytes
 
 METADATA_FILE = "gru_asr.json"
 

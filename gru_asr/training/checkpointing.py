@@ -22,7 +22,7 @@ import torch
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
-from gru_asr.packaging.package import atomic_write
+from gru_asr.utils.atomic_files import atomic_write
 
 log = logging.getLogger(__name__)
 

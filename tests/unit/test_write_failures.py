@@ -11,8 +11,8 @@ import torch
 from gru_asr.data import read_manifest, write_manifest
 from gru_asr.models import CTCModel
 from gru_asr.packaging import load_package, save_package
-from gru_asr.packaging import package as package_module
-from gru_asr.packaging.package import AtomicWriteError
+from gru_asr.utils import atomic_files as atomic_files_module
+from gru_asr.utils.atomic_files import AtomicWriteError
 from gru_asr.training.checkpointing import (
     AtomicCheckpointIO,
     is_complete_checkpoint,
@@ -36,7 +36,7 @@ class DiskFillsUp:
                 return f
             return _FillingFile(f, room, self)
 
-        monkeypatch.setattr(package_module.os, "fdopen", fdopen)
+        monkeypatch.setattr(atomic_files_module.os, "fdopen", fdopen)
 
 
 class _FillingFile:
@@ -71,7 +71,7 @@ def read_only_folder(monkeypatch):
     def mkstemp(*args, **kwargs):
         raise OSError(errno.EROFS, os.strerror(errno.EROFS))
 
-    monkeypatch.setattr(package_module.tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(atomic_files_module.tempfile, "mkstemp", mkstemp)
 
 
 def leftovers(folder):
