@@ -81,9 +81,6 @@ class EpochPlan:
             last = w
         return skips, (last + 1) % len(self.batches)
 
-    def worker_skips(self, consumed: int) -> list[int]:
-        return self.resume_point(consumed)[0]
-
 
 def round_robin(counts: Sequence[int]) -> Iterator[int]:
     """The worker of each batch in the order a DataLoader yields them: one from

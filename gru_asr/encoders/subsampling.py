@@ -107,12 +107,6 @@ class Conv2dSubsampling(nn.Module):
         for ts in time_strides:
             self.subsampling_factor *= ts
 
-    def output_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
-        pad = self.kernel_size // 2
-        for ts in self.time_strides:
-            lengths = torch.div(lengths + 2 * pad - self.kernel_size, ts, rounding_mode="floor") + 1
-        return lengths
-
     def initial_state(self) -> list[torch.Tensor | None]:
         """Streaming state: per conv layer, the input frames not yet consumed
         (None until the stream's first frame, when the left zero padding is made)."""

@@ -54,30 +54,3 @@ def transcribe_long(model, path: str, chunk: float = 30.0, overlap: float = 4.0,
 
 def stitch_text(words: list[WordTiming]) -> str:
     return " ".join(w.word for w in words)
-
-
-def energy_segments(wav: torch.Tensor, sample_rate: int, min_pause: float = 0.3, threshold_db: float = -40.0,
-                    frame: float = 0.02) -> list[tuple[float, float]]:
-    """Speech regions between pauses of at least ``min_pause`` seconds whose
-    frame energy is ``threshold_db`` below the loudest frame."""
-    hop = int(frame * sample_rate)
-    if wav.numel() < hop:
-        return [(0.0, wav.numel() / sample_rate)]
-    frames = wav[: wav.numel() // hop * hop].view(-1, hop)
-    db = 10 * torch.log10(frames.pow(2).mean(1) + 1e-12)
-    voiced = db > db.max() + threshold_db
-    segs, start, silent = [], None, 0
-    need = max(1, int(min_pause / frame))
-    for i, v in enumerate(voiced.tolist()):
-        if v:
-            if start is None:
-                start = i
-            silent = 0
-        elif start is not None:
-            silent += 1
-            if silent >= need:
-                segs.append((start * frame, (i - silent + 1) * frame))
-                start, silent = None, 0
-    if start is not None:
-        segs.append((start * frame, len(voiced) * frame))
-    return segs

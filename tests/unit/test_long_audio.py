@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from gru_asr.decoders import WordTiming
-from gru_asr.inference.long_audio import chunk_spans, energy_segments
+from gru_asr.inference.long_audio import chunk_spans
 
 
 def test_chunk_spans_cover_the_file_and_own_regions_do_not_overlap():
@@ -51,15 +51,6 @@ def test_stitching_keeps_every_word_once():
         la.load_audio, la.audio_info = orig_load, orig_info
     assert [w.word for w in words] == [t.word for t in timeline]
     assert all(abs(w.start - t.start) < 1e-6 for w, t in zip(words, timeline))
-
-
-def test_energy_segments_split_at_pauses():
-    sr = 1000
-    tone = torch.sin(torch.arange(sr) * 0.3)
-    wav = torch.cat([tone, torch.zeros(sr // 2), tone, torch.zeros(sr)])
-    segs = energy_segments(wav, sr, min_pause=0.3)
-    assert len(segs) == 2
-    assert abs(segs[0][0]) < 0.05 and abs(segs[0][1] - 1.0) < 0.05 and abs(segs[1][0] - 1.5) < 0.05
 
 
 class ToneWordModel:

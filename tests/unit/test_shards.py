@@ -221,7 +221,7 @@ def test_equal_counts_by_splitting_then_empty_batches():
     per_worker = equalize([[[(0, 0), (0, 1), (0, 2)]]], 4)
     assert sorted(map(len, per_worker[0])) == [0, 0, 1, 2]
     assert sorted(k for b in per_worker[0] for k in b) == [(0, 0), (0, 1), (0, 2)]
-    assert EpochPlan(0, 6, [[], [], []], [[[]] * 3, [[]], [[]] * 2]).worker_skips(4) == [2, 1, 1]
+    assert EpochPlan(0, 6, [[], [], []], [[[]] * 3, [[]], [[]] * 2]).resume_point(4) == ([2, 1, 1], 1)
 
 
 def test_too_few_shards_for_the_ranks_fail_early(manifest, tmp_path):
