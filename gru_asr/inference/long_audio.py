@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import torch
 
 from gru_asr.audio import audio_info, load_audio
 from gru_asr.decoders import WordTiming
