@@ -1,8 +1,7 @@
 """Typed config schemas for registered components, generated from their constructors.
 
 Every registered class gets a dataclass whose fields are the constructor's
-keyword arguments (name, type annotation, default). The dataclasses are stored
-in Hydra's ConfigStore (group ``schema/<kind>``, name = registered name), used
+keyword arguments (name, type annotation, default). The dataclasses are used
 to validate configs with OmegaConf's structured-config checks (unknown fields and
 wrong types fail with the field named), listed by ``gru-asr plugins list -v``, and
 rendered into the config reference (``gru-asr plugins reference``).
@@ -82,22 +81,6 @@ def validate(kind: str, config: dict) -> dict:
         key = getattr(err, "full_key", None)
         where = f" (field {key!r})" if key else ""
         raise ConfigError(f"{kind} {config['name']!r}{where}: {msg}") from None
-
-
-def register_schemas() -> int:
-    """Store every registered component's schema in Hydra's ConfigStore."""
-    from hydra.core.config_store import ConfigStore
-
-    from gru_asr.registry import get_registry, kinds
-
-    cs = ConfigStore.instance()
-    n = 0
-    for kind in kinds():
-        reg = get_registry(kind)
-        for name in reg.names():
-            cs.store(group=f"schema/{kind}", name=name, node=schema_for(reg.get(name)))
-            n += 1
-    return n
 
 
 def describe_fields(cls: type) -> list[tuple[str, str, str]]:

@@ -44,9 +44,6 @@ def train_main(argv: list[str]) -> int:
     import hydra
     from omegaconf import DictConfig
 
-    from gru_asr.schemas import register_schemas
-
-    register_schemas()  # typed schemas of every registered component in Hydra's ConfigStore
     # Plugins' config folders join the search path through the Hydra search-path plugin
     # (hydra_plugins/gru_asr_searchpath.py), not through the command line.
 

@@ -1,7 +1,6 @@
 import pytest
-from hydra.core.config_store import ConfigStore
 
-from gru_asr.schemas import ConfigError, describe_fields, reference_markdown, register_schemas, validate
+from gru_asr.schemas import ConfigError, describe_fields, reference_markdown, validate
 
 
 def test_valid_config_gets_defaults_filled_in():
@@ -17,12 +16,6 @@ def test_unknown_field_is_refused_with_its_name():
 def test_wrong_type_is_refused_with_its_name():
     with pytest.raises(ConfigError, match="hidden_size"):
         validate("encoder", {"name": "bigru", "hidden_size": "big"})
-
-
-def test_schemas_are_in_hydras_config_store():
-    assert register_schemas() >= 10
-    repo = ConfigStore.instance().repo
-    assert "bigru.yaml" in repo["schema"]["encoder"] and "logmel.yaml" in repo["schema"]["frontend"]
 
 
 def test_reference_lists_fields_with_types_and_defaults():
