@@ -15,5 +15,5 @@ setup(
         *find_namespace_packages(include=["hydra_plugins", "hydra_plugins.*"]),
     ],
     package_dir={"gru_asr.conf": "conf"},
-    package_data={"gru_asr.conf": ["*.yaml", "*/*.yaml"]},
+    package_data={"gru_asr.conf": ["*.yaml", "*/*.yaml"], "gru_asr.synth": ["data/*.md", "data/*.txt", "data/*/*.txt"]},
 )

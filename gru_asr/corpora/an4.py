@@ -24,6 +24,7 @@ from gru_asr.corpora.common import (
     with_durations,
     write_splits,
 )
+from gru_asr.text.numbers import ONES, number_to_words
 
 _LINE = re.compile(r"^\s*(?:<s>)?\s*(?P<text>.*?)\s*(?:</s>)?\s*\((?P<id>[^()]+)\)\s*$")
 
@@ -111,7 +112,7 @@ def prepare_an4(
 # AN4's own kind of sentence, for synthetic speech that widens its 66 training
 # speakers (espeak-ng voices reading what AN4 speakers read: spelled names and
 # words, digit strings, numbers, the command words).
-_DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_DIGITS = ONES[:10]
 _PREFIXES = ("enter ", "rubout ", "erase ", "")
 _SUFFIXES = (" enter", " stop", "")
 
@@ -122,15 +123,15 @@ def an4_style_sentences(transcripts: list[str], count: int = 4000, seed: int = 1
 
     Mix: 30 % spelled first names, 20 % random letter strings, 20 % digit strings
     (with "oh" for zero), 15 % numbers read as numbers, 15 % letters then digits;
-    one in ten is framed by AN4's command words ("rubout ... enter"). Names and
-    numbers come from the synthetic corpus's word lists, so every word is one
-    espeak-ng reads plainly.
+    one in ten is framed by AN4's command words ("rubout ... enter"). Names come
+    from the synthetic corpus's word list (gru_asr/synth/data/words/people.txt) and
+    numbers from its number spelling, so every word is one espeak-ng reads plainly.
     """
-    from gru_asr.synth.text_generator import FEMALE_NAMES, MALE_NAMES, number_to_words
+    from gru_asr.synth.grammar_data import word_list
 
     rng = random.Random(seed)
     letters = "abcdefghijklmnopqrstuvwxyz"
-    names = FEMALE_NAMES + MALE_NAMES
+    names = word_list("name")  # the female names, then the male ones
 
     def spell(word: str) -> str:
         return " ".join(word)

@@ -10,6 +10,8 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass
 
+from gru_asr.text.numbers import spell_digits
+
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
 _SPACES = re.compile(r"\s+")
 
@@ -19,7 +21,8 @@ class TextNormalizer:
     """Lowercase, fold accents, drop punctuation and collapse whitespace.
 
     ``digits``: ``"keep"`` leaves digits as they are (the tokenizer decides),
-    ``"drop"`` removes them, ``"spell"`` writes numbers out as English words.
+    ``"drop"`` removes them, ``"spell"`` writes numbers out as English words
+    (:func:`gru_asr.text.numbers.spell_digits`).
     ``keep`` lists the characters besides letters, digits and space to keep.
     """
 
@@ -42,7 +45,7 @@ class TextNormalizer:
                 c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
             )
         if self.digits == "spell":
-            text = re.sub(r"\d+", lambda m: f" {_spell_number(m.group())} ", text)
+            text = re.sub(r"\d+", lambda m: f" {spell_digits(m.group())} ", text)
         elif self.digits == "drop":
             text = re.sub(r"\d+", " ", text)
         if self.remove_punctuation:
@@ -57,24 +60,3 @@ class TextNormalizer:
     def to_config(self) -> dict:
         return asdict(self)
 
-
-_ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
-
-
-def _spell_number(digits: str) -> str:
-    if len(digits) > 9 or (len(digits) > 1 and digits.startswith("0")):
-        return " ".join(_ONES[int(d)] for d in digits)  # ids, phone numbers: digit by digit
-    return _words(int(digits))
-
-
-def _words(n: int) -> str:
-    if n < 20:
-        return _ONES[n]
-    if n < 100:
-        return _TENS[n // 10] + ("" if n % 10 == 0 else " " + _ONES[n % 10])
-    for unit, name in ((10**9, "billion"), (10**6, "million"), (1000, "thousand"), (100, "hundred")):
-        if n >= unit:
-            rest = n % unit
-            return f"{_words(n // unit)} {name}" + (f" {_words(rest)}" if rest else "")
-    raise AssertionError(n)
