@@ -158,9 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
     lm = sub.add_parser("lm", help="n-gram language models and lexicons")
     lm_sub = lm.add_subparsers(metavar="ACTION")
     b = lm_sub.add_parser("build", help="modified Kneser-Ney ARPA LM from text files (one sentence per line)")
-    b.add_argument("text", nargs="+", help="text files, or JSONL manifests (their 'text' fields)")
+    b.add_argument("text", nargs="+", help="text files (one sentence per line; .xz and .gz are read as such), "
+                                           "or JSONL manifests (their 'text' fields)")
     b.add_argument("-o", "--output", required=True, help="ARPA file to write")
     b.add_argument("--order", type=int, default=3, choices=[1, 2, 3, 4, 5, 6])
+    b.add_argument("--prune", help="count cutoffs per order as lmplz --prune: 0,0,1,1 drops 3- and 4-grams "
+                                   "seen once (default: no pruning)")
+    b.add_argument("--vocab-size", type=int, help="keep the N most frequent words; the others become <unk>")
     b.add_argument("--type", default="ngram", help="registered LM builder (default: ngram)")
     b.add_argument("--model", help="normalize text with this model's normalizer and write a lexicon for its tokenizer")
     b.add_argument("--lexicon", help="lexicon file to write (needs --model)")
@@ -442,29 +446,25 @@ def cmd_transcribe_stream(args) -> int:
 
 
 def _read_sentences(path: str) -> list[str]:
-    """The sentences of a text file (one per line) or a JSONL manifest ('text' fields).
-    A missing, binary, non-UTF-8 or empty file raises UserError naming it."""
-    from gru_asr.cli.errors import UserError, read_text_lines
+    """The sentences of a text file (one per line; .xz/.gz too) or a JSONL manifest ('text'
+    fields). A missing, binary, non-UTF-8 or empty file raises UserError naming it."""
+    from gru_asr.lm.sources import iter_sentences
 
-    if path.endswith(".jsonl"):
-        from gru_asr.data import read_manifest
-
-        lines = [e["text"] for e in read_manifest(path, resolve_paths=False)]
-    else:
-        lines = read_text_lines(path, "text file")
-    if not any(line.strip() for line in lines):
-        what = "the manifest has no transcripts" if path.endswith(".jsonl") else "the file holds no text (it is empty)"
-        raise UserError(f"{path}: {what}")
-    return lines
+    return list(iter_sentences(path))
 
 
 def cmd_lm_build(args) -> int:
+    from itertools import chain
+
     from gru_asr.cli.errors import UserError, refuse_to_overwrite
+    from gru_asr.lm.kneser_ney import parse_prune
     from gru_asr.lm.lexicon import arpa_vocabulary, build_lexicon
+    from gru_asr.lm.sources import fast_normalizer, iter_sentences
     from gru_asr.registry import get_registry
     from gru_asr.text import TextNormalizer
 
-    # Everything that can fail is checked before the ARPA file is written.
+    # Everything that can fail is checked before the ARPA file is written; the inputs are
+    # streamed (tens of millions of words), and the ARPA is written once all are read.
     if args.lexicon and not args.model:
         raise UserError(f"{args.lexicon}: --lexicon needs --model (the model's tokenizer spells the words)")
     for out in (args.output, args.lexicon):
@@ -472,21 +472,49 @@ def cmd_lm_build(args) -> int:
             refuse_to_overwrite(out, args.overwrite)
     if args.lexicon and Path(args.lexicon).resolve() == Path(args.output).resolve():
         raise UserError(f"{args.output}: -o and --lexicon name the same file")
+    options = {}
+    if args.prune is not None or args.vocab_size is not None:
+        if args.type != "ngram":
+            raise UserError(f"{args.output}: --prune and --vocab-size are options of the ngram builder, not {args.type}")
+        try:
+            options["prune"] = parse_prune(args.prune, args.order)
+        except ValueError as err:
+            raise UserError(f"--prune {args.prune}: {err}") from None
+        if args.vocab_size is not None and args.vocab_size < 1:
+            raise UserError(f"--vocab-size {args.vocab_size}: keep at least one word")
+        options["vocab_size"] = args.vocab_size
     model = None
     if args.model:
         from gru_asr.packaging import load_package
 
         model = load_package(args.model)
-    norm = model.normalizer if model else TextNormalizer()
-    excluded = {norm(s) for p in args.exclude for s in _read_sentences(p)}
-    sentences = [norm(s) for p in args.text for s in _read_sentences(p)]
-    kept = [s for s in sentences if s and s not in excluded]
-    if not kept:
+    norm = fast_normalizer(model.normalizer if model else TextNormalizer())
+    excluded = {norm(s) for p in dict.fromkeys(args.exclude) for s in iter_sentences(p)}
+    read = kept = 0
+
+    def kept_sentences():
+        nonlocal read, kept
+        for path in args.text:
+            for line in iter_sentences(path):
+                read += 1
+                s = norm(line)
+                if s and s not in excluded:
+                    kept += 1
+                    yield s
+
+    sentences = kept_sentences()
+    first = next(sentences, None)  # an input with nothing left is an error before any output
+    if first is None:
         raise UserError(f"{', '.join(args.text)}: no sentence is left for the LM "
-                        f"({len(sentences)} read, all of them empty after normalization or excluded)")
-    builder = get_registry("lm").build(args.type, **({"order": args.order} if args.type == "ngram" else {}))
-    path = builder.build(kept, args.output)
-    print(f"{args.output}: order {args.order}, {len(kept)} sentences ({len(sentences) - len(kept)} excluded or empty)")
+                        f"({read} read, all of them empty after normalization or excluded)")
+    if args.type == "ngram":
+        options["order"] = args.order
+    builder = get_registry("lm").build(args.type, **options)
+    try:
+        path = builder.build(chain([first], sentences), args.output)
+    except RuntimeError as err:  # an external tool (lmplz) failed
+        raise UserError(f"{args.output}: {err}") from None
+    print(f"{args.output}: order {args.order}, {kept} sentences ({read - kept} excluded or empty)")
     if args.lexicon:
         _, skipped = build_lexicon(arpa_vocabulary(path), model.tokenizer, args.lexicon)
         print(f"{args.lexicon}: lexicon written ({len(skipped)} words the tokenizer cannot spell left out)")

@@ -1,141 +1,112 @@
 """Interpolated modified Kneser-Ney n-gram language models in ARPA format.
 
-Pure Python (no compiler): counts are kept in dicts keyed by word-id tuples.
-The estimate follows Chen & Goodman (1998) as KenLM's ``lmplz`` does:
-discounts D1, D2, D3+ per order from counts-of-counts, continuation counts for
-lower orders, interpolation with the lower order, and ``<unk>`` in the unigrams.
-``lmplz`` is used instead when it is on PATH (it is much faster on big corpora).
+The built-in builder is numpy throughout and streams its input: sentences become one
+int32 array of word ids (gru_asr/lm/corpus.py), n-grams are counted by sort-and-unique as
+integer tables (counts.py), estimated as KenLM's ``lmplz`` does, with its ``--prune``
+count cutoffs (kneser_ney.py), and written as ARPA a block at a time (arpa.py). KenLM's
+``lmplz`` is used instead when it is on PATH (it is faster still), except with a
+vocabulary limit, which it has no equivalent for.
 """
 
 from __future__ import annotations
 
-import math
+import os
 import shutil
 import subprocess
-from collections import defaultdict
+import tempfile
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
-BOS, EOS, UNK = "<s>", "</s>", "<unk>"
+from gru_asr.lm.arpa import ngram_word_ids, write_arpa
+from gru_asr.lm.corpus import encode_corpus
+from gru_asr.lm.counts import count_ngrams
+from gru_asr.lm.kneser_ney import estimate, parse_prune
+
+Prune = str | Sequence[int] | None
 
 
-def train_ngram(sentences: Iterable[str], order: int = 3) -> dict[int, dict[tuple[str, ...], tuple[float, float | None]]]:
-    """Return ``{n: {ngram: (log10 prob, log10 backoff or None)}}``."""
+def build_arpa(sentences: Iterable[str], path: str | Path, order: int = 3, use_lmplz: bool = True,
+               prune: Prune = None, vocab_size: int | None = None) -> Path:
+    """Write an ARPA LM for ``sentences`` (one normalized sentence per item, read once).
+
+    ``prune``: count thresholds per order as ``lmplz --prune`` (``"0,0,1,1"``);
+    ``vocab_size``: keep the N most frequent words, the others become ``<unk>``.
+    Raises ValueError when no sentence has a word, or for bad settings."""
     if order < 1:
         raise ValueError("order must be >= 1")
-    raw: list[dict[tuple[str, ...], int]] = [defaultdict(int) for _ in range(order + 1)]
-    for line in sentences:
-        words = line.split()
-        if not words:
-            continue
-        toks = [BOS] + words + [EOS]
-        for n in range(1, order + 1):
-            for i in range(max(1, n - 1), len(toks)):
-                start = i - n + 1
-                if start >= 0:
-                    raw[n][tuple(toks[start : i + 1])] += 1
-    raw[1].pop((BOS,), None)
-    if not raw[1]:
-        raise ValueError("no text to build a language model from")
+    thresholds = parse_prune(prune, order)
+    path = Path(path)
+    lmplz = shutil.which("lmplz") if use_lmplz and vocab_size is None else None
+    if lmplz:
+        return _run_lmplz(lmplz, sentences, path, order, thresholds)
+    corpus = encode_corpus(sentences, vocab_size)
+    tables = count_ngrams(corpus, order)
+    return write_arpa(path, corpus.vocab, tables, estimate(tables, thresholds))
 
-    # Kneser-Ney: below the highest order, an n-gram counts the distinct words
-    # seen before it (continuation count), except when it starts with <s>.
-    counts: list[dict[tuple[str, ...], int]] = [dict() for _ in range(order + 1)]
-    counts[order] = dict(raw[order])
-    for n in range(order - 1, 0, -1):
-        left = defaultdict(int)
-        for gram in raw[n + 1]:
-            left[gram[1:]] += 1
-        counts[n] = {g: (c if g[0] == BOS else left.get(g, c)) for g, c in raw[n].items()}
-    counts[1][(UNK,)] = 0
 
-    probs: dict[int, dict[tuple[str, ...], float]] = {}
-    gammas: dict[int, dict[tuple[str, ...], float]] = {}
-    # Unigrams, interpolated with the uniform distribution over the vocabulary.
-    d = _discounts(counts[1])
-    total = sum(counts[1].values())
-    gamma0 = sum(d[min(c, 3)] for c in counts[1].values() if c > 0) / total
-    uniform = 1.0 / len(counts[1])
-    probs[1] = {g: (max(c - d[min(c, 3)], 0.0) if c else 0.0) / total + gamma0 * uniform for g, c in counts[1].items()}
-    for n in range(2, order + 1):
-        d = _discounts(counts[n])
-        ctx_total: dict[tuple[str, ...], int] = defaultdict(int)
-        ctx_discount: dict[tuple[str, ...], float] = defaultdict(float)
-        for gram, c in counts[n].items():
-            ctx_total[gram[:-1]] += c
-            ctx_discount[gram[:-1]] += d[min(c, 3)]
-        gammas[n - 1] = {ctx: ctx_discount[ctx] / ctx_total[ctx] for ctx in ctx_total}
-        probs[n] = {}
-        for gram, c in counts[n].items():
-            ctx = gram[:-1]
-            lower = _backed_off(probs, gammas, gram[1:])
-            probs[n][gram] = (c - d[min(c, 3)]) / ctx_total[ctx] + gammas[n - 1][ctx] * lower
-
-    # ARPA: interpolated probabilities for seen n-grams; the backoff weight of a
-    # context is its interpolation weight gamma.
-    out: dict[int, dict[tuple[str, ...], tuple[float, float | None]]] = {}
-    for n in range(1, order + 1):
-        table: dict[tuple[str, ...], tuple[float, float | None]] = {}
-        grams = dict(probs[n])
-        if n == 1 and order > 1:
-            grams[(BOS,)] = 0.0
-        for gram, p in grams.items():
-            bo = None
-            if n < order:
-                g = gammas[n].get(gram)
-                bo = math.log10(g) if g and g > 0 else 0.0
-            table[gram] = (math.log10(p) if p > 0 else -99.0, bo)
-        out[n] = table
+def train_ngram(sentences: Iterable[str], order: int = 3, prune: Prune = None,
+                vocab_size: int | None = None) -> dict[int, dict[tuple[str, ...], tuple[float, float | None]]]:
+    """The model as ``{n: {ngram: (log10 prob, log10 backoff or None)}}``, for small texts
+    (tests, inspection); the ARPA file holds exactly these entries."""
+    corpus = encode_corpus(sentences, vocab_size)
+    tables = count_ngrams(corpus, order)
+    out = {}
+    for n, e in enumerate(estimate(tables, prune)):
+        rows = e.keep.nonzero()[0]
+        ids = ngram_word_ids(tables, n, rows).tolist()
+        lp = e.log10_prob[rows].tolist()
+        bo = [None] * len(rows) if e.log10_backoff is None else e.log10_backoff[rows].tolist()
+        out[n + 1] = {tuple(corpus.vocab[i] for i in gram): (p, b) for gram, p, b in zip(ids, lp, bo)}
     return out
 
 
-def _backed_off(probs, gammas, gram: tuple[str, ...]) -> float:
-    """p(gram) from the tables built so far, backing off through gammas."""
-    n = len(gram)
-    if gram in probs[n]:
-        return probs[n][gram]
-    if n == 1:
-        return probs[1][(UNK,)]
-    return gammas[n - 1].get(gram[:-1], 1.0) * _backed_off(probs, gammas, gram[1:])
+def _lmplz_memory() -> str:
+    """lmplz sorts in RAM (80 % of it by default): at most 4 GB, or 40 % of a smaller machine."""
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return "2G"
+    return f"{max(256, min(4096, int(physical * 0.4) >> 20))}M"
 
 
-def _discounts(counts: dict) -> dict[int, float]:
-    coc = defaultdict(int)
-    for c in counts.values():
-        if 1 <= c <= 4:
-            coc[c] += 1
-    n1, n2, n3, n4 = (coc[i] for i in (1, 2, 3, 4))
-    if min(n1, n2, n3, n4) == 0 or n1 + 2 * n2 == 0:
-        return {1: 0.5, 2: 1.0, 3: 1.5}  # too little data for the estimate: fixed discounts
-    y = n1 / (n1 + 2 * n2)
-    return {
-        1: max(0.0, 1 - 2 * y * n2 / n1),
-        2: max(0.0, 2 - 3 * y * n3 / n2),
-        3: max(0.0, 3 - 4 * y * n4 / n3),
-    }
-
-
-def build_arpa(sentences: Iterable[str], path: str | Path, order: int = 3, use_lmplz: bool = True) -> Path:
-    """Write an ARPA LM for ``sentences`` (one normalized sentence per item)."""
-    path = Path(path)
+def _run_lmplz(lmplz: str, sentences: Iterable[str], path: Path, order: int, thresholds: list[int]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    lmplz = shutil.which("lmplz") if use_lmplz else None
-    if lmplz:
-        text = "\n".join(s for s in sentences if s.strip()) + "\n"
-        with open(path, "w") as out:
-            subprocess.run([lmplz, "-o", str(order), "--discount_fallback"], input=text, text=True, stdout=out, check=True)
-        return path
-    model = train_ngram(sentences, order)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("\\data\\\n")
-        for n in range(1, order + 1):
-            f.write(f"ngram {n}={len(model[n])}\n")
-        for n in range(1, order + 1):
-            f.write(f"\n\\{n}-grams:\n")
-            for gram, (lp, bo) in sorted(model[n].items()):
-                line = f"{lp:.6f}\t{' '.join(gram)}"
-                if bo is not None:
-                    line += f"\t{bo:.6f}"
-                f.write(line + "\n")
-        f.write("\n\\end\\\n")
+    cmd = [lmplz, "-o", str(order), "--discount_fallback", "-S", _lmplz_memory(), "-T", tempfile.gettempdir()]
+    if any(thresholds):
+        cmd += ["--prune", *map(str, thresholds)]
+    tmp = path.with_name(f".{path.name}.partial")
+    written = 0
+    with open(tmp, "wb") as out, tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=out, stderr=log)
+        try:  # lmplz reads while we write; a failure of either side stops both
+            batch: list[str] = []
+            for s in sentences:
+                if s.strip():
+                    batch.append(s)
+                if len(batch) >= 10_000:
+                    proc.stdin.write(("\n".join(batch) + "\n").encode("utf-8"))
+                    written += len(batch)
+                    batch = []
+            if batch:
+                proc.stdin.write(("\n".join(batch) + "\n").encode("utf-8"))
+                written += len(batch)
+            proc.stdin.close()
+            rc = proc.wait()
+        except BrokenPipeError:  # lmplz stopped early: its message says why
+            rc = proc.wait()
+            written = written or 1
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            tmp.unlink(missing_ok=True)
+            raise
+        if not written:
+            tmp.unlink(missing_ok=True)
+            raise ValueError("no text to build a language model from")
+        if rc != 0:
+            tmp.unlink(missing_ok=True)
+            log.seek(0)
+            tail = [line for line in log.read().decode("utf-8", "replace").splitlines() if line.strip()][-1:]
+            raise RuntimeError(f"lmplz failed (exit {rc}): {tail[0] if tail else 'no message'}")
+    os.replace(tmp, path)
     return path
