@@ -1,8 +1,10 @@
-"""Beam search decoders on flashlight-text through ``torchaudio.models.decoder.ctc_decoder``.
+"""Beam search decoders on flashlight-text's public Python API (flashlight_search.py).
 
 ``beam``: CTC prefix beam search without a language model.
-``beam_lm``: the same fused with a KenLM n-gram model (ARPA or binary), either
-lexicon-constrained (words from a lexicon file) or lexicon-free.
+``beam_lm``: the same fused with a word n-gram (KenLM, ARPA or binary), either
+lexicon-constrained (words from a lexicon file) or lexicon-free (open vocabulary:
+the search runs over tokens and the n-gram scores each word as it ends, word_lm.py;
+this needs the ARPA file).
 
 flashlight decodes one utterance at a time in one thread; batches are spread
 over worker processes when ``num_workers`` > 1.
@@ -24,6 +26,7 @@ import numpy as np
 import torch
 
 from gru_asr.decoders.base import DECODERS, Decoder, Hypothesis, TokenAlignment
+from gru_asr.decoders.flashlight_search import SearchSettings, build_search
 from gru_asr.decoders.worker_pool import WorkerPool
 
 BLANK, SIL = "<blk>", "|"
@@ -54,7 +57,7 @@ class _FlashlightDecoder(Decoder):
         lexicon: str | None = None,
         lm_weight: float = 0.0,
         word_score: float = 0.0,
-        unk_score: float = float("-inf"),
+        unk_score: float | None = None,
         beam_size: int = 50,
         beam_size_token: int | None = None,
         beam_threshold: float = 25.0,
@@ -71,37 +74,40 @@ class _FlashlightDecoder(Decoder):
         for name, path in (("lm", lm), ("lexicon", lexicon)):
             if path is not None and not Path(path).is_file():
                 raise FileNotFoundError(f"{name} file not found: {path}")
-        self.options = dict(
-            lexicon=str(lexicon) if lexicon else None,
-            tokens=decoder_tokens(tokenizer),
-            lm=str(lm) if lm else None,
-            nbest=nbest,
-            beam_size=beam_size,
-            beam_size_token=beam_size_token,
-            beam_threshold=beam_threshold,
-            lm_weight=lm_weight,
-            word_score=word_score,
-            unk_score=unk_score,
-            blank_token=BLANK,
-            sil_token=SIL,
-            # Sum the probabilities of paths that merge into one prefix (true
-            # CTC prefix beam search) instead of keeping only the best path.
-            log_add=True,
-        )
+        if lm is not None and lexicon is None:
+            from gru_asr.decoders.word_lm import require_arpa
+
+            require_arpa(lm)  # now, not in the first batch's workers
+        if unk_score is None:
+            # With a lexicon, words outside it are never output (flashlight's default);
+            # without one, an unknown word pays the LM's <unk> probability and 10 more
+            # orders of magnitude at the LM's weight (pyctcdecode's default offset).
+            unk_score = float("-inf") if lexicon else -10.0 * lm_weight
+        self.lm = str(lm) if lm else None
+        self.lexicon = str(lexicon) if lexicon else None
+        self.tokens = decoder_tokens(tokenizer)
+        self.nbest = nbest
+        self.settings = SearchSettings(beam_size=beam_size, beam_size_token=beam_size_token, beam_threshold=beam_threshold,
+                                       lm_weight=lm_weight, word_score=word_score, unk_score=unk_score)
+        self.close_last_word = lexicon is not None and has_space_token(tokenizer)
+        self._sil_index = self.tokens.index(SIL)
         # flashlight decodes one utterance at a time in one thread: spread a
         # batch over processes, by default one per core.
-        self.close_last_word = lexicon is not None and has_space_token(tokenizer)
-        self._sil_index = self.options["tokens"].index(SIL)
         self.num_workers = max(1, int(num_workers if num_workers is not None else min(os.cpu_count() or 1, 8)))
         self._decoder = None
         self._pool: WorkerPool | None = None  # started on the first batch that needs it
 
     def _get(self):
         if self._decoder is None:
-            from torchaudio.models.decoder import ctc_decoder
-
-            self._decoder = ctc_decoder(**self.options)
+            self._decoder = build_search(self.tokens, BLANK, SIL, self.settings, lm=self.lm, lexicon=self.lexicon,
+                                         word_lm_factory=self._word_lm)
         return self._decoder
+
+    def _word_lm(self):
+        from gru_asr.decoders.word_lm import load_word_lm
+
+        s = self.settings
+        return load_word_lm(self.lm, self.tokens, self.tokenizer, s.lm_weight, s.word_score, s.unk_score)
 
     def decode(self, log_probs: torch.Tensor, lengths: torch.Tensor) -> list[list[Hypothesis]]:
         log_probs = log_probs.float().cpu().contiguous()
@@ -148,7 +154,7 @@ class _FlashlightDecoder(Decoder):
         # but transcripts do not end with a space: without that frame the last word
         # of every utterance could only be completed by paying for a space the model
         # never emits there.
-        width = len(self.options["tokens"])
+        width = len(self.tokens)
         rows = T + 1 if self.close_last_word else T
         if width != V or rows != T:
             padded = np.full((rows, width), -1e4, np.float32)
@@ -158,7 +164,7 @@ class _FlashlightDecoder(Decoder):
             emissions = padded
         # flashlight directly on the array's memory: torchaudio's wrapper turns every
         # hypothesis into tensors, which costs as much as the search on short inputs.
-        results = dec.decoder.decode(emissions.ctypes.data, emissions.shape[0], emissions.shape[1])[: self.options["nbest"]]
+        results = dec.decode(emissions.ctypes.data, emissions.shape[0], emissions.shape[1])[: self.nbest]
         vocab = self.tokenizer.vocab_size
         out = []
         for r in results:
@@ -178,8 +184,8 @@ class _FlashlightDecoder(Decoder):
             probs = np.exp(emissions[frames, tokens]).tolist() if tokens else []
             if original_frames is not None:
                 frames = original_frames[frames].tolist()
-            words_ids = [w for w in r.words if w >= 0]
-            text = " ".join(dec.word_dict.get_entry(w) for w in words_ids) if words_ids else self.tokenizer.decode(tokens)
+            words_ids = [w for w in r.words if w >= 0] if dec.words is not None else None
+            text = " ".join(dec.word(w) for w in words_ids) if words_ids else self.tokenizer.decode(tokens)
             alignment = TokenAlignment(self.tokenizer, frames, probs, self.frame_shift)
             out.append(Hypothesis(text=" ".join(text.split()), score=float(r.score), tokens=tokens, alignment=alignment))
         return out or [Hypothesis(text="", score=float("-inf"))]
@@ -244,7 +250,11 @@ class BeamDecoder(_FlashlightDecoder):
 
 @DECODERS.register("beam_lm")
 class KenLMBeamDecoder(_FlashlightDecoder):
-    """CTC beam search fused with a KenLM n-gram LM; lexicon-constrained if a lexicon is given."""
+    """CTC beam search fused with a word n-gram LM: lexicon-constrained if a lexicon
+    is given, else open vocabulary (each word scored by the n-gram as it ends).
+
+    ``unk_score`` is added for a word the LM does not know; default: -inf with a
+    lexicon (never), ``-10 * lm_weight`` without one (pyctcdecode's default)."""
 
     def __init__(
         self,
@@ -254,7 +264,7 @@ class KenLMBeamDecoder(_FlashlightDecoder):
         lexicon: str | None = None,
         lm_weight: float = 0.5,
         word_score: float = 0.0,
-        unk_score: float = float("-inf"),
+        unk_score: float | None = None,
         beam_size: int = 50,
         beam_size_token: int | None = None,
         beam_threshold: float = 25.0,

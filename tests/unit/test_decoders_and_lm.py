@@ -191,6 +191,10 @@ def test_word_piece_lexicon_has_no_space_token_and_beam_lm_decodes_it(tmp_path):
     dec = build_decoder({"name": "beam_lm", "lm": str(arpa), "lexicon": str(lexicon), "num_workers": 1}, bpe, 0.04)
     hyp = dec.decode(lp.unsqueeze(0), torch.tensor([lp.size(0)]))[0][0]
     assert hyp.text == text and [w.word for w in hyp.words] == text.split()
+    # Lexicon-free, a piece that starts a word ends the one before (no space token).
+    free = build_decoder({"name": "beam_lm", "lm": str(arpa), "num_workers": 1}, bpe, 0.04)
+    hyp = free.decode(lp.unsqueeze(0), torch.tensor([lp.size(0)]))[0][0]
+    assert hyp.text == text and [w.word for w in hyp.words] == text.split()
 
 
 def test_last_word_needs_no_space_the_model_did_not_emit(tmp_path):

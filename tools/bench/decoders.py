@@ -1,26 +1,35 @@
-"""Decoder speed and accuracy on the same emissions and the same ARPA LM:
-greedy, beam, beam_lm and, when installed, pyctcdecode at equal beam width.
+"""Our beam_lm decoders on a trained model's dev emissions, and lexicon-free beam_lm
+against pyctcdecode in the same search space.
 
-Target (issue 5): beam_lm >= 5x pyctcdecode's utterances/s at equal or better WER.
-Both run with the same number of worker processes (``--workers``, default: all
-cores): ours through its own pool, pyctcdecode through ``decode_batch(pool, ...)``.
+Rows, each with its WER and utterances/s (medians over rounds; every decoder runs once
+per round, so each ratio compares runs taken moments apart on a shared machine):
+  greedy                 the best path, for reference;
+  beam_lm shipped        lexicon, the decoder's shipped search defaults (beam 50,
+                         threshold 25, every token, no blank skip);
+  beam_lm pruned         lexicon, pruned: beam --beam, threshold 10, 5 tokens a frame,
+                         runs of frames with blank >= 1 - e^-5 decoded as one frame;
+  lexicon-free beam_lm   open vocabulary (characters; the word n-gram scores each word
+                         when it ends), at the pruned settings;
+  pyctcdecode            open vocabulary with the same word n-gram, beam width and pruning.
 
-Equal settings: the same beam width; the same LM weights (``--lm-weight`` and
-``--word-score`` in natural-log units as flashlight adds them; pyctcdecode scales
-KenLM's log10 scores by ln 10 itself, so it gets ``alpha = lm_weight / ln 10`` and
-``beta = word_score``); the same score pruning (``--beam-threshold``, pyctcdecode's
-``beam_prune_logp = -threshold``). pyctcdecode keeps its default token pruning
-(tokens below log-probability -5 in a frame are not tried); ours tries the 5 most
-probable tokens of a frame (``--beam-size-token``). In a frame where blank has probability
-at least 1 - e^-5 (0.9933) every other token is below pyctcdecode's cutoff, so pyctcdecode
-extends its beams by blank alone there; ours decodes each run of such frames as one frame
-(``--blank-skip``, the decoders' ``blank_skip``). Our decoders' own defaults are
-accuracy-first (threshold 25, every token, no blank skip): pass
-``--beam-threshold 25 --beam-size-token 0 --blank-skip 0``.
-Usage: .venv/bin/python tools/bench/decoders.py --model MODEL --manifest DEV.jsonl --lm LM.arpa --lexicon LEX.txt
-       (without arguments: a small synthetic corpus and an untrained model, for speed only)
-Last line: `beam_lm_vs_pyctcdecode: X` (throughput ratio), `beam_lm_vs_pyctcdecode_untrained_model: X`
-without arguments (not comparable: flat emissions), or `beam_lm_utts_per_s: X` without pyctcdecode.
+Same search space, same settings for the last two: both search over characters and score
+whole words with the same ARPA model; the LM weights map exactly (ours add
+``lm_weight * log10 P + word_score`` in the acoustic model's natural-log units;
+pyctcdecode gets ``alpha = lm_weight / ln 10``, ``beta = word_score``) and so does the
+price of unknown words (ours ``unk_score = -10 * lm_weight``, pyctcdecode's default
+``unk_score_offset -10``); score pruning ``beam_threshold 10`` is its
+``beam_prune_logp -10``. Token pruning differs in form: pyctcdecode skips tokens below
+log-probability -5 in a frame, ours tries the 5 most probable, and decodes each run of
+frames where blank has probability >= 1 - e^-5 (where pyctcdecode tries blank alone) as
+one frame. Both run --workers processes (ours its pool, pyctcdecode decode_batch(pool)).
+
+Defaults: the AN4 recipe's model, dev manifest, LM and lexicon, with the LM weights of
+the recipe's tuned decoder.yaml. Missing files: says so and exits 0.
+pyctcdecode: .venv/bin/pip install pyctcdecode kenlm (without it, our decoders only).
+
+Usage: .venv/bin/python tools/bench/decoders.py [--full] [--model M --manifest DEV.jsonl --lm LM.arpa --lexicon LEX.txt]
+Last line: `lexicon_free_beam_lm_vs_pyctcdecode: X` (utt/s ratio, medians of per-round
+ratios), the line before it both WERs; `lexicon_free_beam_lm_utts_per_s: X` without pyctcdecode.
 """
 
 from __future__ import annotations
@@ -30,92 +39,87 @@ import math
 import multiprocessing as mp
 import os
 import statistics
-import tempfile
+import sys
 import time
 from pathlib import Path
 
 import torch
 
+ROOT = Path(__file__).resolve().parents[2]
+AN4 = {"model": "exp/an4_medium/final.safetensors", "manifest": "data/an4/dev.jsonl",
+       "lm": "exp/an4_medium/lm/lm.arpa", "lexicon": "exp/an4_medium/lm/lexicon.txt"}
+TUNED = "exp/an4_medium/lm/decoder.yaml"  # the recipe's tuned LM weights
+BLANK_SKIP = 1 - math.exp(-5)  # pyctcdecode tries no token but blank where blank is this likely
+
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--model")
-    ap.add_argument("--manifest")
-    ap.add_argument("--lm")
-    ap.add_argument("--lexicon")
-    ap.add_argument("--beam", type=int, default=32)
-    ap.add_argument("--lm-weight", type=float, default=1.0, help="natural-log units (pyctcdecode alpha = this / ln 10)")
-    ap.add_argument("--word-score", type=float, default=0.0, help="pyctcdecode's beta")
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    for name, default in AN4.items():
+        ap.add_argument(f"--{name}", default=str(ROOT / default))
+    ap.add_argument("--lm-weight", type=float, help="default: the recipe's decoder.yaml, else 1.0")
+    ap.add_argument("--word-score", type=float, help="default: the recipe's decoder.yaml, else 0.0")
+    ap.add_argument("--beam", type=int, default=32, help="beam width of the pruned and open-vocabulary rows")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--beam-size-token", type=int, default=5, help="tokens tried per frame, like pyctcdecode's token_min_logp -5 (0: all)")
-    ap.add_argument("--beam-threshold", type=float, default=10.0, help="pyctcdecode's beam_prune_logp is -this")
-    ap.add_argument("--blank-skip", type=float, default=1 - math.exp(-5),
-                    help="blank probability above which pyctcdecode tries no other token (0 turns it off)")
-    ap.add_argument("--full", action="store_true")
+    ap.add_argument("--rounds", type=int, help="default 3, 7 with --full")
+    ap.add_argument("--full", action="store_true", help="more rounds, and lexicon-free at the shipped defaults (slow)")
     args = ap.parse_args()
+    missing = [f"--{k} {getattr(args, k)}" for k in AN4 if not Path(getattr(args, k)).is_file()]
+    if missing:
+        print("not found: " + ", ".join(missing) + " (run recipes/an4/run.sh, or pass them); nothing measured")
+        return
+    weights = tuned_weights(ROOT / TUNED)
+    lm_weight = args.lm_weight if args.lm_weight is not None else weights.get("lm_weight", 1.0)
+    word_score = args.word_score if args.word_score is not None else weights.get("word_score", 0.0)
+    rounds = args.rounds or (7 if args.full else 3)
 
     import gru_asr
     from gru_asr.decoders import build_decoder
     from gru_asr.evaluation.tune_lm import cached_emissions
-    from gru_asr.lm import build_arpa
-    from gru_asr.lm.lexicon import arpa_vocabulary, build_lexicon
     from gru_asr.metrics import count_errors
 
-    tmp = Path(tempfile.mkdtemp())
-    untrained = not args.model
-    if not args.model:
-        from gru_asr.synth.corpus import SynthConfig, build_corpus
-        from transcribe import medium_model  # the sibling benchmark script
-
-        build_corpus(tmp / "data", SynthConfig(hours=0.1 if args.full else 0.03, seed=2))
-        args.model = str(medium_model(tmp / "m.safetensors"))
-        args.manifest = str(tmp / "data/train.jsonl")
     model = gru_asr.load_model(args.model)
     emissions, refs = cached_emissions(model, args.manifest)
-    if not args.lm:
-        args.lm = str(build_arpa(refs * 2, tmp / "lm.arpa", order=3))
-        args.lexicon = str(build_lexicon(arpa_vocabulary(args.lm), model.model.tokenizer, tmp / "lex.txt")[0])
     lens = torch.tensor([e.size(0) for e in emissions])
-    batch = torch.zeros(len(emissions), int(lens.max()), emissions[0].size(1))
-    for i, e in enumerate(emissions):
-        batch[i, : e.size(0)] = e
+    batch = torch.nn.utils.rnn.pad_sequence(emissions, batch_first=True)
     tok, shift = model.model.tokenizer, model.model.frame_shift
+
+    lm = {"lm": args.lm, "lm_weight": lm_weight, "word_score": word_score, "num_workers": args.workers}
+    pruned = {"beam_size": args.beam, "beam_threshold": 10.0, "beam_size_token": 5, "blank_skip": BLANK_SKIP}
+    unk = {"unk_score": -10.0 * lm_weight}  # explicit: pyctcdecode's unk_score_offset -10
+    configs = {
+        "greedy": "greedy",
+        "beam_lm shipped": {"name": "beam_lm", "lexicon": args.lexicon, **lm},
+        "beam_lm pruned": {"name": "beam_lm", "lexicon": args.lexicon, **lm, **pruned},
+        "lexicon-free beam_lm": {"name": "beam_lm", **lm, **unk, **pruned},
+    }
+    if args.full:
+        configs["lexicon-free shipped"] = {"name": "beam_lm", **lm, **unk}
     decoders, closers = {}, []
-    for name, cfg in [
-        ("greedy", "greedy"),
-        ("beam", {"name": "beam", "beam_size": args.beam}),
-        ("beam_lm", {"name": "beam_lm", "lm": args.lm, "lexicon": args.lexicon, "beam_size": args.beam,
-                     "lm_weight": args.lm_weight, "word_score": args.word_score}),
-    ]:
-        if isinstance(cfg, dict):
-            cfg.update(num_workers=args.workers, beam_threshold=args.beam_threshold)
-            if args.beam_size_token is not None:
-                cfg["beam_size_token"] = args.beam_size_token or None
-            if args.blank_skip is not None:
-                cfg["blank_skip"] = args.blank_skip or None
+    for name, cfg in configs.items():
         dec = build_decoder(cfg, tok, shift)
-        dec.decode(batch[:4], lens[:4])  # warm-up (pools, LM load)
+        dec.decode(batch[:4], lens[:4])  # warm-up: pools started, LM loaded
         decoders[name] = lambda dec=dec: [h[0].text for h in dec.decode(batch, lens)]
         closers.append(getattr(dec, "close", lambda: None))
     pool = None
     try:
         from pyctcdecode import build_ctcdecoder
-
-        labels = [""] + [(" " if tok.is_space(i) else tok.token_string(i)) for i in range(1, tok.vocab_size)]
-        ref_dec = build_ctcdecoder(labels, kenlm_model_path=args.lm, alpha=args.lm_weight / math.log(10), beta=args.word_score)
-        logits = [e.numpy() for e in emissions]
-        prune = -args.beam_threshold
-        # pyctcdecode's documented batch path: a fork pool created after the decoder.
-        pool = mp.get_context("fork").Pool(args.workers)
-        ref_dec.decode_batch(pool, logits[:4], beam_width=args.beam, beam_prune_logp=prune)  # warm-up
-        decoders["pyctcdecode"] = lambda: [h.strip() for h in ref_dec.decode_batch(pool, logits, beam_width=args.beam, beam_prune_logp=prune)]
     except ImportError:
-        print("pyctcdecode (and kenlm) not installed: pip install pyctcdecode kenlm to compare")
-    # Three rounds, every decoder once per round: on a shared machine the load drifts,
-    # and each ratio compares runs taken moments apart. Medians are reported.
+        print("pyctcdecode (and kenlm) not installed (.venv/bin/pip install pyctcdecode kenlm): our decoders only")
+    else:
+        labels = [""] + [(" " if tok.is_space(i) else tok.token_string(i)) for i in range(1, tok.vocab_size)]
+        with quiet_stderr():
+            ref = build_ctcdecoder(labels, kenlm_model_path=args.lm, alpha=lm_weight / math.log(10), beta=word_score,
+                                   unk_score_offset=-10.0)
+        logits = [e.numpy() for e in emissions]
+        settings = {"beam_width": args.beam, "beam_prune_logp": -10.0, "token_min_logp": -5.0}
+        # pyctcdecode's documented batch path: a fork pool made after the decoder.
+        pool = mp.get_context("fork").Pool(args.workers)
+        ref.decode_batch(pool, logits[:4], **settings)  # warm-up
+        decoders["pyctcdecode"] = lambda: [" ".join(h.split()) for h in ref.decode_batch(pool, logits, **settings)]
+
     rates: dict[str, list[float]] = {name: [] for name in decoders}
     wers = {}
-    for _ in range(3):
+    for _ in range(rounds):
         for name, run in decoders.items():
             t0 = time.perf_counter()
             hyps = run()
@@ -125,21 +129,47 @@ def main() -> None:
         pool.terminate()
     for close in closers:
         close()
-    rows = {name: (statistics.median(r), wers[name]) for name, r in rates.items()}
-    print(f"{len(emissions)} utterances, beam width {args.beam}, {args.workers} worker process(es) each")
-    for name, (ups, wer) in rows.items():
-        print(f"{name:12s} {ups:9.1f} utt/s   WER {100 * wer:6.2f} %")
-    if "pyctcdecode" in rows:
-        ratio = statistics.median(a / b for a, b in zip(rates["beam_lm"], rates["pyctcdecode"]))
-        if untrained:
-            # Flat emissions defeat pyctcdecode's per-frame token pruning: the ratio says
-            # nothing about the target, which is measured on a trained model (--model).
-            print("untrained model: flat emissions; measure the target with --model/--manifest/--lm/--lexicon")
-            print(f"beam_lm_vs_pyctcdecode_untrained_model: {ratio:.2f}")
-        else:
-            print(f"beam_lm_vs_pyctcdecode: {ratio:.2f}")
+
+    print(f"{len(emissions)} utterances of {args.manifest}, {args.workers} worker process(es) each, "
+          f"medians of {rounds} rounds; lm_weight {lm_weight}, word_score {word_score}, pruned beam {args.beam}")
+    for name, r in rates.items():
+        print(f"{name:22s} {statistics.median(r):9.1f} utt/s   WER {100 * wers[name]:6.2f} %")
+    ratio = lambda a, b: statistics.median(x / y for x, y in zip(rates[a], rates[b]))  # noqa: E731
+    print(f"beam_lm_pruned_vs_shipped: {ratio('beam_lm pruned', 'beam_lm shipped'):.2f}")
+    if "pyctcdecode" in rates:
+        print(f"WER lexicon-free beam_lm {100 * wers['lexicon-free beam_lm']:.2f} %, "
+              f"pyctcdecode {100 * wers['pyctcdecode']:.2f} %")
+        print(f"lexicon_free_beam_lm_vs_pyctcdecode: {ratio('lexicon-free beam_lm', 'pyctcdecode'):.2f}")
     else:
-        print(f"beam_lm_utts_per_s: {rows['beam_lm'][0]:.1f}")
+        print(f"WER lexicon-free beam_lm {100 * wers['lexicon-free beam_lm']:.2f} %")
+        print(f"lexicon_free_beam_lm_utts_per_s: {statistics.median(rates['lexicon-free beam_lm']):.1f}")
+
+
+def tuned_weights(path: Path) -> dict:
+    """lm_weight and word_score of a decoder.yaml written by tune-lm (two flat keys)."""
+    if not path.is_file():
+        return {}
+    out = {}
+    for line in path.read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("lm_weight", "word_score"):
+            out[key.strip()] = float(value)
+    return out
+
+
+class quiet_stderr:
+    """KenLM prints its loading progress bar on the process's stderr (fd 2)."""
+
+    def __enter__(self):
+        sys.stderr.flush()
+        self.saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+
+    def __exit__(self, *exc):
+        os.dup2(self.saved, 2)
+        os.close(self.saved)
 
 
 if __name__ == "__main__":

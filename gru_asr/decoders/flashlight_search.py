@@ -1,0 +1,123 @@
+"""flashlight-text's CTC beam searches, built through its public Python API.
+
+``build_search`` wires the same objects that ``torchaudio.models.decoder.ctc_decoder``
+wires (token and word dictionaries, KenLM, a smeared lexicon trie, the decoder and
+its options) without going through torchaudio: the decoders call flashlight's
+``decode(pointer, T, N)`` on their own arrays and read its results directly.
+
+Three searches:
+- no LM: ``LexiconFreeDecoder`` with flashlight's ``ZeroLM`` (``beam``);
+- lexicon: ``LexiconDecoder`` over a trie of the lexicon's spellings, the word
+  n-gram scoring each word as its spelling completes (``beam_lm`` with a lexicon);
+- lexicon-free: ``LexiconFreeDecoder`` over the tokens with ``WordLM``, which
+  scores whole words with the word n-gram when they end (``beam_lm`` without one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flashlight.lib.text.decoder import (
+    CriterionType,
+    LexiconDecoder,
+    LexiconDecoderOptions,
+    LexiconFreeDecoder,
+    LexiconFreeDecoderOptions,
+    SmearingMode,
+    Trie,
+    ZeroLM,
+)
+from flashlight.lib.text.dictionary import Dictionary, create_word_dict, load_words
+
+UNK = "<unk>"
+
+
+@dataclass
+class SearchSettings:
+    beam_size: int
+    beam_size_token: int | None  # None: every token
+    beam_threshold: float
+    lm_weight: float
+    word_score: float
+    unk_score: float
+    sil_score: float = 0.0
+    # Sum the probabilities of paths that merge into one prefix (true CTC prefix
+    # beam search) instead of keeping only the best path.
+    log_add: bool = True
+
+
+class FlashlightSearch:
+    """One flashlight decoder and what its results refer to.
+
+    ``decode(pointer, T, N)`` searches T x N float32 log-probs at that address and
+    returns flashlight's ``DecodeResult`` list, best first. ``words`` is the word
+    dictionary of a lexicon search (its results carry word ids), else None.
+    """
+
+    def __init__(self, decoder, lm, words: Dictionary | None):
+        self._decoder = decoder
+        # flashlight keeps a raw reference to the LM: a Python-made one must stay
+        # alive as long as the decoder (pybind11 discussion 4013).
+        self._lm = lm
+        self.words = words
+
+    def decode(self, pointer: int, frames: int, width: int):
+        return self._decoder.decode(pointer, frames, width)
+
+    def word(self, index: int) -> str:
+        return self.words.get_entry(index)
+
+
+def build_search(tokens: list[str], blank: str, sil: str, settings: SearchSettings,
+                 lm: str | None = None, lexicon: str | None = None, word_lm_factory=None) -> FlashlightSearch:
+    """The search for ``tokens`` (strings by id, as the emissions' columns).
+
+    ``lm`` (a KenLM ARPA or binary file) and ``lexicon`` (``word<TAB>t o k e n s`` lines)
+    select the search; without a lexicon an LM is scored through ``word_lm_factory()``,
+    which returns a flashlight ``LM`` (``WordLM``).
+    """
+    token_dict = Dictionary(tokens)
+    blank_index, sil_index = token_dict.get_index(blank), token_dict.get_index(sil)
+    per_frame = settings.beam_size_token or token_dict.index_size()
+    if lexicon is not None:
+        from flashlight.lib.text.decoder.kenlm import KenLM
+
+        spellings = load_words(lexicon)
+        words = create_word_dict(spellings)
+        kenlm = KenLM(lm, words)
+        trie = _lexicon_trie(token_dict, words, spellings, kenlm, sil_index)
+        options = LexiconDecoderOptions(
+            beam_size=settings.beam_size, beam_size_token=per_frame, beam_threshold=settings.beam_threshold,
+            lm_weight=settings.lm_weight, word_score=settings.word_score, unk_score=settings.unk_score,
+            sil_score=settings.sil_score, log_add=settings.log_add, criterion_type=CriterionType.CTC,
+        )
+        # is_token_lm False: the LM scores words, as their spellings complete in the trie.
+        decoder = LexiconDecoder(options, trie, kenlm, sil_index, blank_index, words.get_index(UNK), [], False)
+        return FlashlightSearch(decoder, kenlm, words)
+    if lm is not None:
+        # The word LM applies its own weights (WordLM); flashlight's lm_weight would
+        # scale the word and unknown-word scores with them.
+        token_lm, lm_weight = word_lm_factory(), 1.0
+    else:
+        token_lm, lm_weight = ZeroLM(), 0.0
+    options = LexiconFreeDecoderOptions(
+        beam_size=settings.beam_size, beam_size_token=per_frame, beam_threshold=settings.beam_threshold,
+        lm_weight=lm_weight, sil_score=settings.sil_score, log_add=settings.log_add, criterion_type=CriterionType.CTC,
+    )
+    decoder = LexiconFreeDecoder(options, token_lm, sil_index, blank_index, [])
+    return FlashlightSearch(decoder, token_lm, None)
+
+
+def _lexicon_trie(token_dict: Dictionary, words: Dictionary, spellings: dict, lm, sil_index: int) -> Trie:
+    """Every spelling of every word, each leaf holding the word and its unigram score;
+    smeared (each node holds the best score below it) so that the search can prune
+    a partial word by the best word it can still become."""
+    trie = Trie(token_dict.index_size(), sil_index)
+    start = lm.start(False)
+    for word, word_spellings in spellings.items():
+        index = words.get_index(word)
+        _, score = lm.score(start, index)
+        for spelling in word_spellings:
+            trie.insert([token_dict.get_index(t) for t in spelling], index, score)
+    trie.smear(SmearingMode.MAX)
+    return trie
