@@ -10,10 +10,14 @@
 #   lm_exclude_eval_sentences   1 (default): no dev/test sentence enters the LM text; 0: keep them
 #   data_overrides (optional)   what training reads; default data.train=$train_manifest
 #                               data.dev=$data/dev.jsonl (recipes/an4 passes a mixture)
+#   lm_sources (optional)       the LM's text files/manifests; default ${lm_text:-$train_manifest}
+#   lm_build_options (optional) more `gru-asr lm build` options (recipes/mini_librispeech: --prune)
 #   log run_stage               helper functions
 # A finished stage is not redone: delete its output to redo it.
 
 declare -p data_overrides >/dev/null 2>&1 || data_overrides=(data.train="$train_manifest" data.dev="$data/dev.jsonl")
+declare -p lm_sources >/dev/null 2>&1 || lm_sources=("${lm_text:-$train_manifest}")
+declare -p lm_build_options >/dev/null 2>&1 || lm_build_options=()
 
 if run_stage 1; then
   if [ -f "$data/statistics.json" ]; then log "stage 1: statistics exist, skipping"
@@ -87,15 +91,14 @@ if run_stage 6; then
   # Both files: lm build writes the ARPA, then the lexicon; a stop between them is unfinished.
   if [ -f "$exp/lm/lm.arpa" ] && [ -f "$exp/lm/lexicon.txt" ]; then log "stage 6: LM exists, skipping"
   else
-    source_text=${lm_text:-$train_manifest}
-    log "stage 6: ${lm_order}-gram LM and lexicon from $source_text (no dev/test sentence)"
+    log "stage 6: ${lm_order}-gram LM and lexicon from ${lm_sources[*]} (no dev/test sentence)"
     excluded=()
     if [ "${lm_exclude_eval_sentences:-1}" = 1 ]; then
       excluded=("$data/dev.jsonl")
       for split in ${eval_sets//,/ }; do [ -f "$data/$split.jsonl" ] && excluded+=("$data/$split.jsonl"); done
     fi
     # --overwrite: the stage is unfinished, so an ARPA or lexicon left from an earlier try is stale.
-    gru-asr lm build "$source_text" --order "$lm_order" --model "$model" --exclude "${excluded[@]}" \
+    gru-asr lm build "${lm_sources[@]}" --order "$lm_order" "${lm_build_options[@]}" --model "$model" --exclude "${excluded[@]}" \
       -o "$exp/lm/lm.arpa" --lexicon "$exp/lm/lexicon.txt" --overwrite
   fi
 fi
