@@ -12,6 +12,7 @@ validation loader per named dev set.
 from __future__ import annotations
 
 import logging
+import os
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -34,6 +35,43 @@ from gru_asr.schemas import ConfigError
 log = logging.getLogger(__name__)
 
 CORPUS_FIELD = "corpus"  # the name of its corpus, added to the entries of a mixture
+AUTO_WORKERS = "auto"  # data.num_workers: loader processes chosen from the CPUs this process may use
+AUTO_MAX_WORKERS = 4  # enough to keep one GPU fed with the shipped loader (decode + waveform augmentation)
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask: a container's or taskset's share,
+    not the machine's count, which os.cpu_count() would give)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def resolve_num_workers(value, cpus: int | None = None) -> tuple[int, str | None]:
+    """Loader processes for ``data.num_workers``, and for ``auto`` the line that says why.
+
+    ``auto``: none on 2 CPUs or fewer, where a worker process competes with the training
+    threads for the same cores (tools/bench/train_throughput.py measured 0.61x of the bare
+    loop with one worker on 2 cores, 1.02x without); otherwise half the CPUs, at most
+    ``AUTO_MAX_WORKERS``. A whole number >= 0 is taken as it is; a missing value is 0.
+    """
+    if value is None:
+        return 0, None
+    if isinstance(value, str) and value.strip().lower() == AUTO_WORKERS:
+        cpus = usable_cpus() if cpus is None else int(cpus)
+        if cpus <= 2:
+            n = 0
+            why = f"a worker would compete with the {torch.get_num_threads()} training threads"
+        else:
+            n = min(AUTO_MAX_WORKERS, cpus // 2)
+            why = f"half the CPUs, at most {AUTO_MAX_WORKERS}"
+        noun = "process" if n == 1 else "processes"
+        return n, f"data.num_workers=auto: {n} loader {noun} on {cpus} CPUs ({why}); set data.num_workers=N to override"
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"data.num_workers: expected {AUTO_WORKERS!r} or a whole number >= 0 (loader processes), got {value!r}")
+    return value, None
 
 
 @dataclass(frozen=True)
@@ -130,6 +168,10 @@ def read_manifests(spec) -> list[dict]:
 
 
 def build_dataset(model: CTCModel, entries: list[dict], data_cfg: dict, train: bool, seed: int = 0) -> SpeechDataset:
+    if train:
+        # Checked with the training data, before train() writes anything in exp_dir
+        # (the loaders that use it are built only after that).
+        resolve_num_workers(data_cfg.get("num_workers"))
     augmenter = None
     aug = data_cfg.get("waveform_augment") if train else None
     if aug and (aug.get("speeds", [1.0]) != [1.0] or aug.get("gain_db") or aug.get("noise_prob")):
@@ -149,7 +191,13 @@ def build_dataset(model: CTCModel, entries: list[dict], data_cfg: dict, train: b
 
 def build_loader(dataset: SpeechDataset, data_cfg: dict, train: bool, seed: int, world_size: int = 1, rank: int = 0) -> DataLoader:
     """The loader of one dataset; for training with weighted corpora in
-    ``data.train`` its batches come from a per-epoch weighted mixture."""
+    ``data.train`` its batches come from a per-epoch weighted mixture.
+    ``data.num_workers: auto`` is resolved here (:func:`resolve_num_workers`); the
+    training loader of rank 0 prints what it chose."""
+    workers, why = resolve_num_workers(data_cfg.get("num_workers"))
+    if why and train and rank == 0:
+        print(why, flush=True)  # gru-asr train shows no INFO logging; this choice must be visible
+    data_cfg = {**data_cfg, "num_workers": workers}
     if isinstance(dataset, ShardedSpeechDataset):  # sharded data.train: read shard by shard, rank/worker-aware
         return build_shard_loader(dataset, data_cfg, train, seed, world_size, rank)
     sampler_args = dict(
@@ -169,7 +217,6 @@ def build_loader(dataset: SpeechDataset, data_cfg: dict, train: bool, seed: int,
         sampler = _mixture_sampler(dataset, corpora, data_cfg.get("mix_epoch_seconds"), sampler_args)
         if rank == 0:
             log.info("%s", sampler.describe())
-    workers = int(data_cfg.get("num_workers", 0))
     return DataLoader(
         dataset,
         batch_sampler=sampler,
