@@ -2,8 +2,8 @@
 ``.gz`` are decompressed on the fly) and JSONL manifests (their ``text`` fields).
 
 A 40 M-word corpus is read a few MB at a time, never as one list. Bad input raises
-:class:`~gru_asr.cli.errors.UserError` naming the file and the cause, with the messages
-:func:`gru_asr.cli.errors.read_text_lines` gives for small files. A source that holds no
+:class:`~gru_asr.cli.errors.UserError` naming the file and the cause
+(:func:`gru_asr.cli.errors.iter_text_lines`, the one reader of users' text files). A source that holds no
 text at all is an error too, raised once the whole source has been read.
 
 :func:`fast_normalizer` makes the model's :class:`~gru_asr.text.TextNormalizer` cheap on
@@ -12,60 +12,11 @@ millions of lines without changing what it returns.
 
 from __future__ import annotations
 
-import gzip
-import lzma
 import re
 from pathlib import Path
 from typing import Callable, Iterator
 
-from gru_asr.cli.errors import UserError
-
-_BLOCK = 1 << 22  # bytes decoded at a time: big enough for C-speed decoding, small in memory
-_COMPRESSED = {".xz": (lzma.open, (lzma.LZMAError, EOFError)), ".gz": (gzip.open, (gzip.BadGzipFile, EOFError, OSError))}
-
-
-def iter_text_lines(path: str | Path, what: str = "text file") -> Iterator[str]:
-    """The lines of a UTF-8 text file, plain, ``.xz`` or ``.gz``, as :meth:`str.splitlines`
-    splits them. A missing, unreadable, corrupt, binary or non-UTF-8 file raises UserError."""
-    path = Path(path)
-    opener, corrupt = _COMPRESSED.get(path.suffix.lower(), (open, ()))
-    if path.is_dir():
-        raise UserError(f"{path}: is a folder, not a {what}")
-    try:
-        f = opener(path, "rb")
-    except OSError as err:
-        raise UserError(f"{path}: cannot read the {what} ({err.strerror or err})") from None
-    byte_offset = char_offset = 0
-    rest = b""
-    with f:
-        while True:
-            try:
-                data = f.read(_BLOCK)
-            except corrupt as err:
-                raise UserError(f"{path}: the compressed {what} is corrupt ({err})") from None
-            except OSError as err:
-                raise UserError(f"{path}: cannot read the {what} ({err.strerror or err})") from None
-            block = rest + data
-            if data:  # decode whole lines only, so that no character is split
-                cut = block.rfind(b"\n") + 1
-                block, rest = block[:cut], block[cut:]
-            else:
-                rest = b""
-            if block:
-                try:
-                    text = block.decode("utf-8")
-                except UnicodeDecodeError as err:
-                    raise UserError(f"{path}: the {what} is not UTF-8 text (byte {byte_offset + err.start}); "
-                                    f"convert it first, e.g. iconv -f latin1 -t utf-8") from None
-                nul = text.find("\x00")
-                if nul >= 0:
-                    raise UserError(f"{path}: binary data (a NUL byte at {char_offset + nul}), not a {what}")
-                byte_offset += len(block)
-                char_offset += len(text)
-                yield from text.splitlines()
-            if not data:
-                return
-
+from gru_asr.cli.errors import UserError, iter_text_lines  # noqa: F401  (iter_text_lines: the reader of every text source)
 
 def is_manifest(path: str | Path) -> bool:
     return str(path).endswith(".jsonl")

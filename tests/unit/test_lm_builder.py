@@ -205,7 +205,7 @@ def write_compressed(tmp_path: Path, lines: list[str]) -> list[Path]:
 
 
 def test_xz_and_gz_sources_read_like_plain_text_in_blocks(tmp_path, monkeypatch):
-    import gru_asr.lm.sources as sources
+    import gru_asr.cli.errors as sources  # the streaming reader lives there
 
     monkeypatch.setattr(sources, "_BLOCK", 7)  # many blocks, lines and a UTF-8 character cut across them
     lines = zipf_sentences(50, seed=1) + ["", "café déjà vu", "last line without newline"]
@@ -217,7 +217,7 @@ def test_xz_and_gz_sources_read_like_plain_text_in_blocks(tmp_path, monkeypatch)
 
 
 def test_bad_sources_are_one_line_errors_naming_the_file(tmp_path, monkeypatch):
-    import gru_asr.lm.sources as sources
+    import gru_asr.cli.errors as sources  # the streaming reader lives there
 
     monkeypatch.setattr(sources, "_BLOCK", 16)
     bad_utf8 = tmp_path / "latin1.txt"
