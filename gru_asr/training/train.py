@@ -25,6 +25,7 @@ from gru_asr.training.checkpointing import (
     remove_unfinished_writes,
 )
 from gru_asr.training.data import build_dataset, build_dev_loaders, build_dev_sets, build_loader, compute_normalization_stats, read_manifests
+from gru_asr.training.init_from import load_initial_weights
 from gru_asr.training.module import CTCTrainingModule
 from gru_asr.training.preemption import PreemptionCheckpoint
 from gru_asr.training.training_clock import TrainingClock
@@ -175,7 +176,11 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, Any
         raise ConfigError(f"data.train: no usable training utterances ({len(train_set.report.skipped)} skipped); "
                           "check the manifest with gru-asr data check")
     module.skipped.skipped.update(train_set.report.skipped)
-    compute_normalization_stats(module.model, train_set, int(data_cfg.get("stats_utterances", 500)), int(cfg.seed))
+    init_from = cfg.get("init_from")
+    if init_from and not resume:  # a resumed run's checkpoint holds its weights already
+        log.info(load_initial_weights(module.model, init_from))  # with the statistics the encoder learned on
+    else:
+        compute_normalization_stats(module.model, train_set, int(data_cfg.get("stats_utterances", 500)), int(cfg.seed))
     module.restart_ema()  # the average starts with the statistics just computed
 
     every = ckpt_cfg.get("every_n_train_steps")
