@@ -13,7 +13,10 @@ Pruning defaults favour accuracy: hypotheses more than 25 (natural log) below th
 best are dropped (``beam_threshold``) and every token is tried (``beam_size_token``
 None). pyctcdecode-like pruning (threshold 10, 5 tokens) is 6.9x faster on AN4 for
 a third of a point of WER, but on the demo's less certain emissions and large
-lexicon it cost 3 points (docs/decoding.md).
+lexicon it cost 3 points (docs/decoding.md). Lexicon-free beam_lm defaults to
+pyctcdecode's pruning (beam 32, threshold 10, tokens below log-prob -5 not tried) with
+at most 3 tokens a frame and blank runs collapsed: every token tried there is a call
+into the Python word LM (issue #24).
 """
 
 from __future__ import annotations
@@ -25,8 +28,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+import gru_asr.decoders.flashlight_search as flashlight_search
 from gru_asr.decoders.base import DECODERS, Decoder, Hypothesis, TokenAlignment
-from gru_asr.decoders.flashlight_search import SearchSettings, build_search
+from gru_asr.decoders.flashlight_search import LoadedLM, SearchSettings, build_search
 from gru_asr.decoders.worker_pool import WorkerPool
 
 BLANK, SIL = "<blk>", "|"
@@ -64,6 +68,7 @@ class _FlashlightDecoder(Decoder):
         nbest: int = 1,
         num_workers: int | None = None,
         blank_skip: float | None = None,
+        token_min_logp: float | None = None,
     ):
         super().__init__(tokenizer, frame_shift)
         if blank_skip is not None and not 0.0 < blank_skip < 1.0:
@@ -85,6 +90,12 @@ class _FlashlightDecoder(Decoder):
             unk_score = float("-inf") if lexicon else -10.0 * lm_weight
         self.lm = str(lm) if lm else None
         self.lexicon = str(lexicon) if lexicon else None
+        if token_min_logp is not None and (lm is None or lexicon is not None):
+            raise ValueError("token_min_logp prunes the tokens of lexicon-free beam_lm (lexicon: null) only; "
+                             "use beam_size_token here")
+        # Lexicon-free: a token whose log-prob in a frame is below this is not tried there
+        # (the frame's most likely token always is), as pyctcdecode's token_min_logp.
+        self.token_min_logp = token_min_logp
         self.tokens = decoder_tokens(tokenizer)
         self.nbest = nbest
         self.settings = SearchSettings(beam_size=beam_size, beam_size_token=beam_size_token, beam_threshold=beam_threshold,
@@ -95,19 +106,37 @@ class _FlashlightDecoder(Decoder):
         # batch over processes, by default one per core.
         self.num_workers = max(1, int(num_workers if num_workers is not None else min(os.cpu_count() or 1, 8)))
         self._decoder = None
+        self._loaded: LoadedLM | None = None  # the LM (and lexicon), loaded on first use or shared
         self._pool: WorkerPool | None = None  # started on the first batch that needs it
 
     def _get(self):
         if self._decoder is None:
-            self._decoder = build_search(self.tokens, BLANK, SIL, self.settings, lm=self.lm, lexicon=self.lexicon,
+            self._decoder = build_search(self.tokens, BLANK, SIL, self.settings, loaded=self.loaded_lm(),
                                          word_lm_factory=self._word_lm)
         return self._decoder
 
-    def _word_lm(self):
-        from gru_asr.decoders.word_lm import load_word_lm
+    def loaded_lm(self) -> LoadedLM | None:
+        """The LM (and lexicon) this decoder searches with, loaded now if not yet; None without an LM."""
+        if self._loaded is None and self.lm is not None:
+            self._loaded = flashlight_search.load_lm(self.tokens, SIL, self.lm, self.lexicon)
+        return self._loaded
+
+    def share_loaded_lm(self, loaded: LoadedLM) -> None:
+        """Search with an LM another decoder over the same files and tokens has loaded
+        (``loaded_lm()``), rather than loading it again: decoders that differ only in
+        weights or pruning (``gru-asr tune-lm``'s grid) load it once. Before the first
+        decode: worker processes forked afterwards inherit it."""
+        if not loaded.serves(self.lm, self.lexicon, self.tokens):
+            raise ValueError(f"the loaded LM is {loaded.lm} with lexicon {loaded.lexicon} over other tokens, "
+                             f"not {self.lm} with lexicon {self.lexicon}")
+        self._loaded = loaded
+        self._decoder = None
+
+    def _word_lm(self, vocabulary):
+        from gru_asr.decoders.word_lm import word_lm
 
         s = self.settings
-        return load_word_lm(self.lm, self.tokens, self.tokenizer, s.lm_weight, s.word_score, s.unk_score)
+        return word_lm(vocabulary, self.tokens, self.tokenizer, s.lm_weight, s.word_score, s.unk_score)
 
     def decode(self, log_probs: torch.Tensor, lengths: torch.Tensor) -> list[list[Hypothesis]]:
         log_probs = log_probs.float().cpu().contiguous()
@@ -122,11 +151,14 @@ class _FlashlightDecoder(Decoder):
         needed = sum(x.shape[0] for x in items) * items[0].shape[1]
         old = self._pool
         if old is None or old.closed or needed > old.capacity:
-            # Grown geometrically: each growth starts new workers (and reloads the LM).
+            # Grown geometrically: each growth starts new workers.
             # A pool closed by an error is replaced at its own size.
             grown = 2 * old.capacity if old is not None and needed > old.capacity else 0
             capacity = max(needed, grown, old.capacity if old is not None else 0, _SHARED_VALUES)
             self.close()
+            # The LM is loaded here, before the fork: the workers share its pages and a
+            # grown pool loads nothing again.
+            self.loaded_lm()
             self._pool = WorkerPool(self._decode_packed, self.num_workers, capacity, init=self._init_worker)
         return [[_unpack(h, self) for h in nbest] for nbest in self._pool.map(items)]
 
@@ -164,7 +196,12 @@ class _FlashlightDecoder(Decoder):
             emissions = padded
         # flashlight directly on the array's memory: torchaudio's wrapper turns every
         # hypothesis into tensors, which costs as much as the search on short inputs.
-        results = dec.decode(emissions.ctypes.data, emissions.shape[0], emissions.shape[1])[: self.nbest]
+        if self.token_min_logp is not None:
+            allowed = emissions >= self.token_min_logp
+            allowed[np.arange(rows), emissions.argmax(1)] = True
+            results = dec.decode_pruning_tokens(emissions, allowed)[: self.nbest]
+        else:
+            results = dec.decode(emissions.ctypes.data, emissions.shape[0], emissions.shape[1])[: self.nbest]
         vocab = self.tokenizer.vocab_size
         out = []
         for r in results:
@@ -193,6 +230,7 @@ class _FlashlightDecoder(Decoder):
     def __getstate__(self):
         state = dict(self.__dict__)
         state["_decoder"] = None  # rebuilt in each worker
+        state["_loaded"] = None  # flashlight's objects do not pickle: reloaded there
         state["_pool"] = None
         return state
 
@@ -248,13 +286,30 @@ class BeamDecoder(_FlashlightDecoder):
                          beam_threshold=beam_threshold, nbest=nbest, num_workers=num_workers, blank_skip=blank_skip)
 
 
+_DEFAULT = object()  # an option left out: the search's own default (KenLMBeamDecoder)
+
+
 @DECODERS.register("beam_lm")
 class KenLMBeamDecoder(_FlashlightDecoder):
     """CTC beam search fused with a word n-gram LM: lexicon-constrained if a lexicon
     is given, else open vocabulary (each word scored by the n-gram as it ends).
 
     ``unk_score`` is added for a word the LM does not know; default: -inf with a
-    lexicon (never), ``-10 * lm_weight`` without one (pyctcdecode's default)."""
+    lexicon (never), ``-10 * lm_weight`` without one (pyctcdecode's default).
+
+    The search options left out take the defaults of the search: with a lexicon beam 50,
+    threshold 25, every token, no blank skip (``LEXICON_DEFAULTS``); lexicon-free the
+    pruning of pyctcdecode's defaults (``LEXICON_FREE_DEFAULTS``), where every token tried
+    costs a call of the Python word LM (docs/decoding.md). ``None`` given explicitly for
+    ``beam_size_token``, ``blank_skip`` or ``token_min_logp`` turns that pruning off."""
+
+    LEXICON_DEFAULTS = {"beam_size": 50, "beam_size_token": None, "beam_threshold": 25.0, "blank_skip": None,
+                        "token_min_logp": None}
+    # Measured on AN4 dev (tools/bench/decoders.py): 1.11x and 1.26x pyctcdecode's speed in
+    # its own search space at a lower WER; the lexicon defaults (beam 50, threshold 25,
+    # every token) were about 0.04x there, 5 tokens a frame without token_min_logp 0.3x.
+    LEXICON_FREE_DEFAULTS = {"beam_size": 32, "beam_size_token": 3, "beam_threshold": 10.0,
+                             "blank_skip": 1 - math.exp(-5), "token_min_logp": -5.0}
 
     def __init__(
         self,
@@ -265,15 +320,23 @@ class KenLMBeamDecoder(_FlashlightDecoder):
         lm_weight: float = 0.5,
         word_score: float = 0.0,
         unk_score: float | None = None,
-        beam_size: int = 50,
-        beam_size_token: int | None = None,
-        beam_threshold: float = 25.0,
+        beam_size: int = _DEFAULT,
+        beam_size_token: int | None = _DEFAULT,
+        beam_threshold: float = _DEFAULT,
         nbest: int = 1,
         num_workers: int | None = None,
-        blank_skip: float | None = None,
+        blank_skip: float | None = _DEFAULT,
+        token_min_logp: float | None = _DEFAULT,
     ):
         if lm is None:
             raise ValueError("beam_lm needs an lm (ARPA or KenLM binary file); use 'beam' to decode without one")
+        defaults = self.LEXICON_DEFAULTS if lexicon else self.LEXICON_FREE_DEFAULTS
+        given = {"beam_size": beam_size, "beam_size_token": beam_size_token, "beam_threshold": beam_threshold,
+                 "blank_skip": blank_skip, "token_min_logp": token_min_logp}
+        search = {k: defaults[k] if v is _DEFAULT else v for k, v in given.items()}
+        beam_size, beam_size_token, beam_threshold = search["beam_size"], search["beam_size_token"], search["beam_threshold"]
+        blank_skip, token_min_logp = search["blank_skip"], search["token_min_logp"]
         super().__init__(tokenizer, frame_shift, lm=lm, lexicon=lexicon, lm_weight=lm_weight, word_score=word_score,
                          unk_score=unk_score, beam_size=beam_size, beam_size_token=beam_size_token,
-                         beam_threshold=beam_threshold, nbest=nbest, num_workers=num_workers, blank_skip=blank_skip)
+                         beam_threshold=beam_threshold, nbest=nbest, num_workers=num_workers, blank_skip=blank_skip,
+                         token_min_logp=token_min_logp)

@@ -64,40 +64,98 @@ class FlashlightSearch:
     def decode(self, pointer: int, frames: int, width: int):
         return self._decoder.decode(pointer, frames, width)
 
+    def decode_pruning_tokens(self, emissions, allowed):
+        """``decode`` of the (T, N) float32 array ``emissions`` where frame t may only emit
+        the tokens marked in ``allowed[t]`` (a (T, N) bool array), for a search over a
+        Python LM with an ``allowed`` list (``WordLM``). flashlight asks the LM for a
+        score before it prunes; frame by frame, the LM answers those tokens with -inf at
+        once, so no search state is built for them."""
+        decoder, lm = self._decoder, self._lm
+        frames, width = emissions.shape
+        pointer, stride = emissions.ctypes.data, width * emissions.itemsize
+        decoder.decode_begin()
+        try:
+            for t, row in enumerate(allowed.tolist()):
+                lm.allowed = row
+                decoder.decode_step(pointer + t * stride, 1, width)
+        finally:
+            lm.allowed = [True] * width
+        decoder.decode_end()
+        return decoder.get_all_final_hypothesis()
+
     def word(self, index: int) -> str:
         return self.words.get_entry(index)
 
 
+@dataclass
+class LoadedLM:
+    """What a search loads from files (the slow part: a 392 MB ARPA takes 11 s), reusable
+    by any number of searches over the same tokens, whatever their weights and pruning.
+
+    Lexicon: the word dictionary, KenLM over it and the smeared trie of the spellings
+    (its scores are the LM's unigrams, not weighted). Lexicon-free: the n-gram's
+    vocabulary (``word_lm.WordVocabulary``: KenLM, the known words and their prefixes).
+    Read-only once loaded: searches built on it give what searches loading their own do.
+    """
+
+    lm: str
+    lexicon: str | None
+    tokens: tuple[str, ...]
+    kenlm: object = None
+    words: Dictionary | None = None
+    trie: Trie | None = None
+    vocabulary: object = None
+
+    def serves(self, lm: str | None, lexicon: str | None, tokens) -> bool:
+        return (self.lm, self.lexicon, self.tokens) == (str(lm) if lm else None, str(lexicon) if lexicon else None,
+                                                        tuple(tokens))
+
+
+def load_lm(tokens: list[str], sil: str, lm: str, lexicon: str | None = None) -> LoadedLM:
+    """Load the LM (and the lexicon and its trie) for searches over ``tokens``."""
+    loaded = LoadedLM(str(lm), str(lexicon) if lexicon else None, tuple(tokens))
+    if lexicon is not None:
+        from flashlight.lib.text.decoder.kenlm import KenLM
+
+        token_dict = Dictionary(tokens)
+        spellings = load_words(str(lexicon))
+        loaded.words = create_word_dict(spellings)
+        loaded.kenlm = KenLM(str(lm), loaded.words)
+        loaded.trie = _lexicon_trie(token_dict, loaded.words, spellings, loaded.kenlm, token_dict.get_index(sil))
+    else:
+        from gru_asr.decoders.word_lm import load_vocabulary
+
+        loaded.vocabulary = load_vocabulary(str(lm))
+        loaded.kenlm = loaded.vocabulary.kenlm
+    return loaded
+
+
 def build_search(tokens: list[str], blank: str, sil: str, settings: SearchSettings,
-                 lm: str | None = None, lexicon: str | None = None, word_lm_factory=None) -> FlashlightSearch:
+                 loaded: LoadedLM | None = None, word_lm_factory=None) -> FlashlightSearch:
     """The search for ``tokens`` (strings by id, as the emissions' columns).
 
-    ``lm`` (a KenLM ARPA or binary file) and ``lexicon`` (``word<TAB>t o k e n s`` lines)
-    select the search; without a lexicon an LM is scored through ``word_lm_factory()``,
-    which returns a flashlight ``LM`` (``WordLM``).
+    ``loaded`` (``load_lm``: a KenLM ARPA or binary file, and optionally a lexicon of
+    ``word<TAB>t o k e n s`` lines) selects the search; without a lexicon the LM is
+    scored through ``word_lm_factory(loaded.vocabulary)``, which returns a flashlight
+    ``LM`` (``WordLM``). Building a search on an already loaded LM costs no file access.
     """
     token_dict = Dictionary(tokens)
     blank_index, sil_index = token_dict.get_index(blank), token_dict.get_index(sil)
     per_frame = settings.beam_size_token or token_dict.index_size()
-    if lexicon is not None:
-        from flashlight.lib.text.decoder.kenlm import KenLM
-
-        spellings = load_words(lexicon)
-        words = create_word_dict(spellings)
-        kenlm = KenLM(lm, words)
-        trie = _lexicon_trie(token_dict, words, spellings, kenlm, sil_index)
+    if loaded is not None and loaded.lexicon is not None:
         options = LexiconDecoderOptions(
             beam_size=settings.beam_size, beam_size_token=per_frame, beam_threshold=settings.beam_threshold,
             lm_weight=settings.lm_weight, word_score=settings.word_score, unk_score=settings.unk_score,
             sil_score=settings.sil_score, log_add=settings.log_add, criterion_type=CriterionType.CTC,
         )
         # is_token_lm False: the LM scores words, as their spellings complete in the trie.
-        decoder = LexiconDecoder(options, trie, kenlm, sil_index, blank_index, words.get_index(UNK), [], False)
-        return FlashlightSearch(decoder, kenlm, words)
-    if lm is not None:
+        decoder = LexiconDecoder(options, loaded.trie, loaded.kenlm, sil_index, blank_index,
+                                 loaded.words.get_index(UNK), [], False)
+        return FlashlightSearch(decoder, (loaded.kenlm, loaded.trie), loaded.words)
+    if loaded is not None:
         # The word LM applies its own weights (WordLM); flashlight's lm_weight would
         # scale the word and unknown-word scores with them.
-        token_lm, lm_weight = word_lm_factory(), 1.0
+        token_lm, lm_weight = word_lm_factory(loaded.vocabulary), 1.0
     else:
         token_lm, lm_weight = ZeroLM(), 0.0
     options = LexiconFreeDecoderOptions(

@@ -25,11 +25,25 @@ spelling the same text merge, as in a CTC prefix beam search.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from flashlight.lib.text.decoder import LM, LMState
 
 SPACE, STARTS_WORD, CONTINUES_WORD = 0, 1, 2  # what a token does to the current word
+_PRUNED = float("-inf")
+
+
+@dataclass(frozen=True)
+class WordVocabulary:
+    """An ARPA n-gram loaded for ``WordLM``: flashlight's KenLM over the n-gram's own
+    vocabulary, the index of each known word, ``<unk>``'s index and every prefix of a
+    known word (the lookahead). Read-only: any number of ``WordLM`` share one."""
+
+    kenlm: object
+    index: dict
+    unk: int
+    prefixes: frozenset
 
 
 class WordLM(LM):
@@ -37,20 +51,24 @@ class WordLM(LM):
     current word, a piece that starts a word ends it and starts a new one with
     ``text``, any other token appends ``text`` to it."""
 
-    def __init__(self, kenlm, word_index: dict[str, int], unk_index: int, token_roles: list[tuple[int, str]],
+    def __init__(self, vocabulary: WordVocabulary, token_roles: list[tuple[int, str]],
                  lm_weight: float, word_score: float, unk_score: float):
         LM.__init__(self)
-        self._kenlm = kenlm  # flashlight's KenLM over the n-gram's own vocabulary
-        self._index = word_index
-        self._unk = unk_index
+        self._kenlm = vocabulary.kenlm  # flashlight's KenLM over the n-gram's own vocabulary
+        self._index = vocabulary.index
+        self._unk = vocabulary.unk
         self._roles = token_roles
         self._lm_weight, self._word_score, self._unk_score = lm_weight, word_score, unk_score
-        self._prefixes = {w[:i] for w in word_index for i in range(1, len(w) + 1)}
+        self._prefixes = vocabulary.prefixes
         # state -> (KenLM state, partial word, its lookahead payment, score of the
         # token that led here). Holding the state also keeps its Python wrapper alive,
         # so flashlight hands back the same object and the lookup finds it.
         self._states: dict = {}
         self._scored: dict = {}  # (state, token) -> (child state, score)
+        # Token pruning (the decoder's token_min_logp): the tokens the search may emit in
+        # the frame being decoded. flashlight asks for an LM score before it prunes, so a
+        # token left out is answered here at once, with -inf (the candidate is dropped).
+        self.allowed: list[bool] = [True] * len(token_roles)
 
     def start(self, start_with_nothing: bool):
         root = LMState()
@@ -61,6 +79,8 @@ class WordLM(LM):
     def score(self, state, token: int):
         # flashlight asks again for every hypothesis it keeps, every frame: half the
         # calls or more are answered here, without crossing into C++ for the child.
+        if not self.allowed[token]:
+            return state, _PRUNED
         key = (state, token)
         scored = self._scored.get(key)
         if scored is not None:
@@ -123,8 +143,8 @@ def token_roles(tokens: list[str], tokenizer) -> list[tuple[int, str]]:
     return roles
 
 
-def load_word_lm(lm: str, tokens: list[str], tokenizer, lm_weight: float, word_score: float, unk_score: float) -> WordLM:
-    """``WordLM`` on the ARPA file ``lm``, whose unigrams are the known words."""
+def load_vocabulary(lm: str) -> WordVocabulary:
+    """The ARPA file ``lm`` loaded for ``WordLM``: its unigrams are the known words."""
     from flashlight.lib.text.decoder.kenlm import KenLM
     from flashlight.lib.text.dictionary import Dictionary
 
@@ -134,7 +154,19 @@ def load_word_lm(lm: str, tokens: list[str], tokenizer, lm_weight: float, word_s
         words.append("<unk>")
     kenlm = KenLM(str(lm), Dictionary(words))
     index = {w: i for i, w in enumerate(words) if w != "<unk>"}
-    return WordLM(kenlm, index, words.index("<unk>"), token_roles(tokens, tokenizer), lm_weight, word_score, unk_score)
+    prefixes = frozenset(w[:i] for w in index for i in range(1, len(w) + 1))
+    return WordVocabulary(kenlm, index, words.index("<unk>"), prefixes)
+
+
+def word_lm(vocabulary: WordVocabulary, tokens: list[str], tokenizer, lm_weight: float, word_score: float,
+            unk_score: float) -> WordLM:
+    """``WordLM`` over the decoder's ``tokens`` on an already loaded vocabulary."""
+    return WordLM(vocabulary, token_roles(tokens, tokenizer), lm_weight, word_score, unk_score)
+
+
+def load_word_lm(lm: str, tokens: list[str], tokenizer, lm_weight: float, word_score: float, unk_score: float) -> WordLM:
+    """``WordLM`` on the ARPA file ``lm``, whose unigrams are the known words."""
+    return word_lm(load_vocabulary(lm), tokens, tokenizer, lm_weight, word_score, unk_score)
 
 
 def require_arpa(path: str | Path) -> None:

@@ -1,12 +1,17 @@
 """Grid search of LM weight and word score on cached emissions.
 
 The acoustic model runs once; every (lm_weight, word_score) pair only re-runs
-the beam search on the stored log-probs.
+the beam search on the stored log-probs. The LM (and lexicon and its trie) is loaded
+once per run, by ``check_decoder``, and shared by the searches of every grid point:
+only flashlight's decoder, with the point's weights, is built per point. One pool of
+worker processes, forked after the load (its pages are shared), decodes each
+utterance at every point.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import os
 import sys
@@ -19,6 +24,7 @@ from gru_asr.audio import AudioError, load_audio
 from gru_asr.data import read_manifest
 from gru_asr.data.manifest import ManifestError, segment_bounds
 from gru_asr.decoders import build_decoder
+from gru_asr.decoders.worker_pool import WorkerPool
 from gru_asr.inference.api import Model
 from gru_asr.metrics import count_errors
 
@@ -53,16 +59,19 @@ def check_decoder(model: Model, lm: str, lexicon: str | None) -> None:
     try:
         dec = build_decoder({"name": "beam_lm", "lm": lm, "lexicon": lexicon, "num_workers": 1},
                             model.model.tokenizer, model.model.frame_shift)
-        load = getattr(dec, "_get", None)  # flashlight's decoder loads the LM lazily: load it now
-        if load is not None:
-            with _quiet_stderr_fd():  # KenLM's "Reading ... ****" progress on fd 2
-                load()
+        with _quiet_stderr_fd():  # KenLM's "Reading ... ****" progress on fd 2
+            dec._get()  # flashlight's decoder loads the LM lazily: load it now
     except (RuntimeError, ValueError, IndexError, KeyError, UnicodeDecodeError) as err:
         files = lm if lexicon is None else f"{lm} or {lexicon}"
         # KenLM's messages start with the C++ source location; the last line says what is wrong.
         lines = [line.strip() for line in str(err).splitlines() if line.strip()] or [type(err).__name__]
         raise UserError(f"{files}: cannot load the LM or lexicon ({lines[-1][:200]})") from None
     dec.close()
+    global _checked_lm
+    _checked_lm = dec.loaded_lm()  # kept for grid_search: the LM is loaded once per run
+
+
+_checked_lm = None  # the LM check_decoder loaded, taken by the next grid_search over it
 
 
 @contextlib.contextmanager
@@ -120,22 +129,50 @@ def grid_search(
     beam_size: int = 50,
     num_workers: int | None = None,
 ) -> list[TuneResult]:
+    """WER and CER at every (lm_weight, word_score), lowest WER first.
+
+    The LM is loaded once (or taken from ``check_decoder``) and shared by every point's
+    search; each point decodes as ``beam_lm`` built alone with its weights would.
+    ``num_workers`` processes (default: one per core, at most 8) each decode a share of
+    the utterances at every point."""
+    global _checked_lm
     if not emissions:
         raise ValueError("no emissions to tune on")
-    lengths = torch.tensor([e.size(0) for e in emissions])
-    padded = torch.zeros(len(emissions), int(lengths.max()), emissions[0].size(1))
-    for i, e in enumerate(emissions):
-        padded[i, : e.size(0)] = e
+    points = list(itertools.product(lm_weights, word_scores))
+    decoders = [
+        build_decoder({"name": "beam_lm", "lm": lm, "lexicon": lexicon, "lm_weight": w, "word_score": ws,
+                       "beam_size": beam_size, "num_workers": 1}, model.model.tokenizer, model.model.frame_shift)
+        for w, ws in points
+    ]
+    loaded, _checked_lm = _checked_lm, None
+    if loaded is None or not loaded.serves(lm, lexicon, decoders[0].tokens):
+        with _quiet_stderr_fd():
+            loaded = decoders[0].loaded_lm()
+    for dec in decoders:
+        dec.share_loaded_lm(loaded)
+    items = [e.detach().float().cpu().numpy() for e in emissions]
+    workers = max(1, int(num_workers if num_workers is not None else min(os.cpu_count() or 1, 8)))
+    decode = functools.partial(_decode_at_every_point, decoders)
+    if workers > 1 and len(items) > 1:
+        # Forked after the LM is loaded: the workers share its pages, and load nothing.
+        pool = WorkerPool(decode, min(workers, len(items)), sum(x.size for x in items), init=_init_worker)
+        try:
+            texts = pool.map(items)
+        finally:
+            pool.close()
+    else:
+        texts = [decode(x) for x in items]
     results = []
-    for w, ws in itertools.product(lm_weights, word_scores):
-        dec = build_decoder(
-            {"name": "beam_lm", "lm": lm, "lexicon": lexicon, "lm_weight": w, "word_score": ws,
-             "beam_size": beam_size, "num_workers": num_workers},
-            model.model.tokenizer,
-            model.model.frame_shift,
-        )
-        hyps = [nbest[0].text for nbest in dec.decode(padded, lengths)]  # spread over cores
-        dec.close()
-        c = count_errors(refs, hyps)
+    for p, (w, ws) in enumerate(points):
+        c = count_errors(refs, [t[p] for t in texts])
         results.append(TuneResult(w, ws, c.wer, c.cer))
     return sorted(results, key=lambda r: (r.wer, r.cer))
+
+
+def _decode_at_every_point(decoders: list, emissions) -> list[str]:
+    """One utterance's best text at each grid point."""
+    return [dec.decode_one(emissions)[0].text for dec in decoders]
+
+
+def _init_worker() -> None:
+    torch.set_num_threads(1)

@@ -7,20 +7,11 @@ from gru_asr.decoders import build_decoder
 from gru_asr.lm import build_arpa, train_ngram
 from gru_asr.lm.lexicon import arpa_vocabulary, build_lexicon
 from gru_asr.tokenizers import CharTokenizer
+from tests.unit.ctc_emissions import emissions_for
 
 TOK = CharTokenizer()
 
 
-def emissions_for(text: str, frames_per_char: int = 3, peak: float = 0.9) -> torch.Tensor:
-    """Peaked log-probs spelling ``text`` with blanks between characters."""
-    ids = TOK.encode(text)
-    rows = []
-    for i in ids:
-        rows += [i] * frames_per_char + [0]
-    lp = torch.full((len(rows), TOK.vocab_size), math.log((1 - peak) / (TOK.vocab_size - 1)))
-    for t, i in enumerate(rows):
-        lp[t, i] = math.log(peak)
-    return lp
 
 
 @pytest.mark.parametrize("name", ["greedy", "beam"])

@@ -7,8 +7,12 @@ import torch
 
 from gru_asr.decoders import build_decoder
 from gru_asr.tokenizers import CharTokenizer
+from tests.unit.ctc_emissions import emissions_for
 
 TOK = CharTokenizer()
+# Scores summed over every path of a text need a search that prunes nothing: the
+# lexicon-free defaults prune tokens as pyctcdecode does.
+UNPRUNED = {"beam_size_token": None, "beam_threshold": 25.0, "blank_skip": None, "token_min_logp": None}
 
 # A bigram LM written by hand, so that every expected score below is read off it.
 ARPA = """\\data\\
@@ -38,15 +42,6 @@ def arpa(tmp_path):
     return str(path)
 
 
-def emissions_for(text: str, peak: float = 0.9, frames_per_char: int = 3) -> torch.Tensor:
-    ids = TOK.encode(text)
-    rows = []
-    for i in ids:
-        rows += [i] * frames_per_char + [0]
-    lp = torch.full((len(rows), TOK.vocab_size), math.log((1 - peak) / (TOK.vocab_size - 1)))
-    for t, i in enumerate(rows):
-        lp[t, i] = math.log(peak)
-    return lp
 
 
 def decode(cfg, lp):
@@ -60,7 +55,7 @@ def test_hypothesis_score_is_acoustics_plus_word_ngram_at_word_ends(arpa):
     # lm_weight * log10 P(words, </s>) and word_score per word.
     lp = emissions_for("the cat sat", peak=0.99)
     lm_weight, word_score = 0.7, 0.3
-    hyp = decode({"name": "beam_lm", "lm": arpa, "lm_weight": lm_weight, "word_score": word_score, "beam_size": 100}, lp)
+    hyp = decode({"name": "beam_lm", "lm": arpa, "lm_weight": lm_weight, "word_score": word_score, "beam_size": 100, **UNPRUNED}, lp)
     assert hyp.text == "the cat sat"
     target = torch.tensor([TOK.encode("the cat sat")])
     acoustic = -float(torch.nn.functional.ctc_loss(lp.unsqueeze(1), target, torch.tensor([lp.size(0)]),
@@ -99,8 +94,8 @@ def test_open_vocabulary_outputs_a_word_the_lm_does_not_know(arpa):
     # Not all: while it spells the unknown word it holds it 10 below hypotheses that
     # have not started it, and the beam drops a few of its least likely paths.)
     lp = emissions_for("the cat zoq", peak=0.99)
-    paid = decode({"name": "beam_lm", "lm": arpa, "lm_weight": 1.0, "beam_size": 100}, lp)
-    free = decode({"name": "beam_lm", "lm": arpa, "lm_weight": 1.0, "unk_score": 0.0, "beam_size": 100}, lp)
+    paid = decode({"name": "beam_lm", "lm": arpa, "lm_weight": 1.0, "beam_size": 100, **UNPRUNED}, lp)
+    free = decode({"name": "beam_lm", "lm": arpa, "lm_weight": 1.0, "unk_score": 0.0, "beam_size": 100, **UNPRUNED}, lp)
     assert paid.text == free.text == "the cat zoq"
     assert free.score - paid.score == pytest.approx(10.0, abs=0.01)  # default unk_score: -10 * lm_weight
     # unk_score -inf holds the search to the LM's words.
@@ -176,3 +171,37 @@ def test_word_lm_scores_each_word_once_when_it_ends(arpa):
     assert s3 == unk
     _, end = lm.finish(state)
     assert end == pytest.approx(-unk + w * -1.0 + ws + unk + w * -0.5)
+
+
+def test_token_min_logp_keeps_unlikely_tokens_out_and_otherwise_changes_nothing(arpa):
+    from gru_asr.decoders.beam import KenLMBeamDecoder
+
+    # The lexicon-free defaults prune as pyctcdecode does; a lexicon search keeps its own.
+    free = build_decoder({"name": "beam_lm", "lm": arpa, "num_workers": 1}, TOK, 0.04)
+    assert free.token_min_logp == -5.0 and free.settings.beam_size_token == 3 and free.settings.beam_size == 32
+    assert free.blank_skip_logp == pytest.approx(math.log(1 - math.exp(-5)))  # blank at least 1 - e^-5
+    assert KenLMBeamDecoder.LEXICON_DEFAULTS["token_min_logp"] is None
+    with pytest.raises(ValueError, match="token_min_logp prunes the tokens of lexicon-free beam_lm"):
+        build_decoder({"name": "beam_lm", "lm": arpa, "lexicon": arpa, "token_min_logp": -5.0}, TOK, 0.04)
+    # "the cet sat", whose e could (a little) be an a: a strong LM makes it "cat" ...
+    lp = emissions_for("the cet sat")
+    a, e = TOK.encode("a")[0], TOK.encode("e")[0]
+    for t in range(lp.size(0)):
+        if lp[t].argmax() == e:
+            lp[t, a] = math.log(0.003)  # log-prob -5.8
+    cfg = {"name": "beam_lm", "lm": arpa, "lm_weight": 3.0, **UNPRUNED}
+    assert decode(cfg, lp).text == "the cat sat"
+    # ... unless tokens below log-prob -5 in a frame are not tried there.
+    assert decode({**cfg, "token_min_logp": -5.0}, lp).text == "the cet sat"
+    # With every token allowed, the frame-by-frame search is the search.
+    gen = torch.Generator().manual_seed(1)
+    noisy = (emissions_for("the cat zoq", peak=0.6) + 0.5 * torch.randn(44, TOK.vocab_size, generator=gen)).log_softmax(-1)
+    for options in (UNPRUNED, {"beam_size": 8, "beam_size_token": 4}):
+        base = {"name": "beam_lm", "lm": arpa, "lm_weight": 1.0, "nbest": 3, **options, "token_min_logp": None}
+        whole, stepped = decode_nbest(base, noisy), decode_nbest({**base, "token_min_logp": -1e30}, noisy)
+        assert [(h.text, h.score, h.tokens) for h in stepped] == [(h.text, h.score, h.tokens) for h in whole]
+
+
+def decode_nbest(cfg, lp):
+    dec = build_decoder({"num_workers": 1, **cfg}, TOK, 0.04)
+    return dec.decode(lp.unsqueeze(0), torch.tensor([lp.size(0)]))[0]

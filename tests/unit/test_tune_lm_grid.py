@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 
 import numpy as np
 import pytest
@@ -26,6 +27,7 @@ from gru_asr.evaluation import tune_lm
 from gru_asr.inference import Model
 from gru_asr.lm import build_arpa
 from gru_asr.lm.lexicon import arpa_vocabulary, build_lexicon
+from gru_asr.metrics import count_errors
 from gru_asr.models import CTCModel
 from gru_asr.packaging import save_package
 from gru_asr.tokenizers import CharTokenizer
@@ -125,3 +127,44 @@ def test_tune_lm_command_prints_the_grid_and_writes_the_best_point(setup, tmp_pa
     # The written decoder decodes like the chosen grid point: no errors on these utterances.
     dec = Model(model.model, decoder=written).decoder
     assert [dec.decode(e.unsqueeze(0), torch.tensor([e.size(0)]))[0][0].text for e in ems] == refs
+
+
+def test_the_lm_is_loaded_once_per_run_and_every_point_decodes_as_a_decoder_of_its_own(setup, tmp_path, monkeypatch):
+    # Issue #22: the grid shares one loaded LM (and lexicon trie). Loads are counted in a
+    # file, so that a load in a worker process would be counted too.
+    from gru_asr.decoders import flashlight_search
+
+    model, _, ems, refs, arpa, lexicon = setup
+    weights, scores = [0.0, 0.5, 2.0], [-2.0, 2.0]
+    # The lexicon search in two forked workers, lexicon-free (WordLM) in this process.
+    for lex, workers in ((lexicon, 2), (None, 1)):
+        # The old path: a decoder loading its own LM at each point.
+        old = {}
+        for w in weights:
+            for s in scores:
+                dec = build_decoder({"name": "beam_lm", "lm": arpa, "lexicon": lex, "lm_weight": w, "word_score": s,
+                                     "beam_size": 20, "num_workers": 1}, TOK, 0.04)
+                hyps = [dec.decode_one(e)[0].text for e in ems]
+                old[w, s] = (hyps, count_errors(refs, hyps))
+        loads = tmp_path / f"loads-{lex is None}"
+        real = flashlight_search.load_lm
+
+        def counted(*args, real=real, loads=loads, **kwargs):
+            with open(loads, "a") as f:
+                f.write(f"{os.getpid()}\n")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(flashlight_search, "load_lm", counted)
+        tune_lm.check_decoder(model, arpa, lex)  # what `gru-asr tune-lm` does before the grid
+        results = tune_lm.grid_search(model, ems, refs, arpa, lex, weights, scores, beam_size=20, num_workers=workers)
+        assert loads.read_text().split() == [str(os.getpid())]  # once, in this process
+        assert len(results) == len(weights) * len(scores)
+        for r in results:
+            assert (r.wer, r.cer) == (old[r.lm_weight, r.word_score][1].wer, old[r.lm_weight, r.word_score][1].cer)
+        # The points differ (the LM changes the words), so equal results are not a coincidence.
+        assert len({tuple(h) for h, _ in old.values()}) > 1
+        # Without check_decoder, grid_search loads it itself, once.
+        loads.unlink()
+        tune_lm.grid_search(model, ems, refs, arpa, lex, weights[:1], scores, beam_size=20, num_workers=workers)
+        assert loads.read_text().split() == [str(os.getpid())]
+        monkeypatch.setattr(flashlight_search, "load_lm", real)
