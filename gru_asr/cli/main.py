@@ -362,87 +362,19 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_transcribe(args) -> int:
-    if getattr(args, "runtime", "torch") == "onnx":
-        from gru_asr.export.commands import transcribe_onnx
-
-        return transcribe_onnx(args)
-    if getattr(args, "stream", False):
-        return cmd_transcribe_stream(args)
-    from gru_asr.inference import Model
-    from gru_asr.packaging import PackageError
-
-    try:
-        model = Model.load(args.model, device=args.device, decoder=decoder_config(args))
-    except (PackageError, FileNotFoundError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    """Inputs -> one transcriber (PyTorch, ONNX or streaming, by the options) -> formats."""
     from gru_asr.inference.formats import write_transcripts
     from gru_asr.inference.inputs import transcribe_inputs
+    from gru_asr.inference.runtimes import open_transcriber
 
+    transcriber = open_transcriber(args.model, runtime=args.runtime, device=args.device, decoder=decoder_config(args),
+                                   stream=args.stream, chunk_ms=args.chunk_ms, raw=args.raw, inputs=args.audio)
     paths, failed = transcribe_inputs(args)
     if not paths:
         return 1
     show = args.progress == "on" or (args.progress == "auto" and len(paths) > 1 and sys.stderr.isatty())
-    results = model.transcribe(paths, batch_size=args.batch_size, progress=show)
+    results = transcriber.iter_transcribe(paths, batch_size=args.batch_size, progress=show)
     return 1 if write_transcripts(results, paths, args.format, args.output_dir) or failed else 0
-
-
-def cmd_transcribe_stream(args) -> int:
-    """``transcribe --stream``: each input fed chunk by chunk through a StreamingTranscriber."""
-    from gru_asr.audio import AudioError
-    from gru_asr.encoders import StreamingNotSupportedError
-    from gru_asr.inference import Model, TranscriptionResult
-    from gru_asr.inference.formats import write_transcripts
-    from gru_asr.inference.inputs import transcribe_inputs
-    from gru_asr.inference.streaming import iter_file_chunks, iter_raw_pcm
-    from gru_asr.packaging import PackageError
-
-    decoder = decoder_config(args)
-    if decoder is not None and decoder.get("name") != "greedy":
-        print(f"error: --stream decodes greedily (the CTC collapse state is carried across chunks); "
-              f"decoder {decoder.get('name')!r} needs the whole utterance", file=sys.stderr)
-        return 2
-    try:
-        model = Model.load(args.model, device=args.device)
-        streamer = model.stream()
-    except StreamingNotSupportedError as err:
-        print(f"error: {args.model}: cannot stream: {err}", file=sys.stderr)
-        return 2
-    except (PackageError, FileNotFoundError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    if args.chunk_ms <= 0:
-        print("error: --chunk-ms must be positive", file=sys.stderr)
-        return 2
-    if args.raw and args.audio != ["-"]:
-        print("error: --raw reads PCM from stdin; give - as the only input", file=sys.stderr)
-        return 2
-    raw = args.raw
-    paths, failed = (["-"], 0) if raw else transcribe_inputs(args)
-    if not paths:
-        return 1
-
-    def streamed():
-        for path in paths:
-            if raw:
-                chunks = iter_raw_pcm(sys.stdin.buffer, model.sample_rate, args.chunk_ms / 1000)
-            else:
-                chunks = iter_file_chunks(path, model.sample_rate, args.chunk_ms / 1000)
-            streamer.reset()
-            shown = ""
-            try:
-                for chunk in chunks:
-                    partial = streamer.accept_waveform(chunk)
-                    if partial.text != shown:  # greedy partials only grow: print when they do
-                        shown = partial.text
-                        print(f"partial: {path} [{partial.audio_seconds:.2f} s]: {shown}", file=sys.stderr, flush=True)
-            except AudioError as err:
-                yield TranscriptionResult(audio=path, text="", duration=0.0, error=err.reason)
-                continue
-            final = streamer.finalize()
-            yield TranscriptionResult(audio=path, text=final.text, duration=final.duration, words=final.words, score=final.score)
-
-    return 1 if write_transcripts(streamed(), paths, args.format, args.output_dir) or failed else 0
 
 
 def _read_sentences(path: str) -> list[str]:

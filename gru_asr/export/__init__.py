@@ -4,8 +4,10 @@
   lengths (B,)) -> (log_probs (B, T', V), out_lengths (B,))``, and its metadata;
 * :mod:`~gru_asr.export.dft_frontend`: the STFT front-ends as a convolution;
 * :mod:`~gru_asr.export.onnx_export`, :mod:`~gru_asr.export.torchscript_export`: writers;
-* :mod:`~gru_asr.export.verify`: parity with the PyTorch model;
-* :mod:`~gru_asr.export.onnx_runtime`: transcription with onnxruntime + numpy + soundfile only.
+* :mod:`~gru_asr.export.verify`: parity with the PyTorch model.
+
+The ONNX runtime that transcribes with an export (onnxruntime, numpy and soundfile only)
+is :mod:`gru_asr.inference.onnx_runtime`, beside the PyTorch and streaming runtimes.
 
 ``onnx``/``onnxruntime`` are imported only when used (``pip install 'gru_asr[export]'``).
 """

@@ -1,4 +1,4 @@
-"""The ``gru-asr export`` command and ``gru-asr transcribe --runtime onnx``."""
+"""The ``gru-asr export`` command."""
 
 from __future__ import annotations
 
@@ -64,35 +64,6 @@ def run_export(args) -> int:
               file=sys.stderr)
         return 1
     return 0
-
-
-def transcribe_onnx(args) -> int:
-    """``transcribe --runtime onnx``: greedy decoding of an exported ``.onnx`` file
-    with onnxruntime (no torch in the model path); same inputs and output formats
-    as the PyTorch path."""
-    from gru_asr.export.onnx_runtime import OnnxModel, OnnxModelError
-    from gru_asr.inference.formats import write_transcripts
-    from gru_asr.inference.inputs import transcribe_inputs
-
-    if getattr(args, "decoder", None) not in (None, "greedy") or getattr(args, "lm", None):
-        print("error: --runtime onnx decodes greedily; beam search and LMs need the PyTorch runtime", file=sys.stderr)
-        return 2
-    if getattr(args, "stream", False):
-        print("error: --stream needs the PyTorch runtime", file=sys.stderr)
-        return 2
-    if str(getattr(args, "device", "cpu")) != "cpu":
-        print("error: --runtime onnx runs on the CPU (onnxruntime's CPU provider); drop --device", file=sys.stderr)
-        return 2
-    try:
-        model = OnnxModel(args.model)
-    except OnnxModelError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    paths, failed = transcribe_inputs(args)
-    if not paths:
-        return 1
-    failed += write_transcripts(model.transcribe(paths, batch_size=args.batch_size), paths, args.format, args.output_dir)
-    return 1 if failed else 0
 
 
 def _missing_modules(names: list[str]) -> list[str]:

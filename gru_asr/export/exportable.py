@@ -26,7 +26,7 @@ from torch import nn
 
 from gru_asr.encoders.rnn import MaskedBatchNorm
 from gru_asr.export.dft_frontend import DFTFrontend
-from gru_asr.export.onnx_runtime import (
+from gru_asr.inference.onnx_runtime import (
     FORMAT_VERSION,
     META_CONFIG,
     META_FORMAT,
@@ -101,7 +101,7 @@ def vocabulary_of(tokenizer) -> Vocabulary:
 
 def export_metadata(model) -> dict[str, str]:
     """String key/values stored with an export: all the ONNX runtime path needs to
-    turn log-probs into text (see :mod:`gru_asr.export.onnx_runtime`), plus provenance."""
+    turn log-probs into text (see :mod:`gru_asr.inference.onnx_runtime`), plus provenance."""
     from gru_asr.version import __version__
 
     return {

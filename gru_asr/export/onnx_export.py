@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 from gru_asr.export.exportable import ExportableCTC, export_metadata
-from gru_asr.export.onnx_runtime import INPUT_NAMES, OUTPUT_NAMES
+from gru_asr.inference.onnx_runtime import INPUT_NAMES, OUTPUT_NAMES
 from gru_asr.utils.atomic_files import atomic_write_bytes
 
 DEFAULT_OPSET = 17  # LayerNormalization is a native operator from 17 on

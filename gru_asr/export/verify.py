@@ -72,7 +72,7 @@ def compare(model, runner: Runner, batches: list[tuple[torch.Tensor, torch.Tenso
 def onnx_runner(path: str | Path) -> Runner:
     import onnxruntime as ort
 
-    from gru_asr.export.onnx_runtime import INPUT_NAMES, OUTPUT_NAMES
+    from gru_asr.inference.onnx_runtime import INPUT_NAMES, OUTPUT_NAMES
 
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
 

@@ -1,40 +1,21 @@
-"""The Python API for transcription: ``gru_asr.load_model(path).transcribe(paths)``."""
+"""The PyTorch runtime and the Python API: ``gru_asr.load_model(path).transcribe(paths)``."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import torch
 
 from gru_asr.audio import AudioError, load_audio
-from gru_asr.decoders import Decoder, Hypothesis, WordTiming, build_decoder
+from gru_asr.decoders import Decoder, Hypothesis, build_decoder
+from gru_asr.inference.core import Transcription, length_sorted_batches
+from gru_asr.inference.transcriber import Transcriber
 from gru_asr.models import CTCModel
 from gru_asr.packaging import load_package
 
 
-@dataclass
-class TranscriptionResult:
-    audio: str  # the path as given
-    text: str = ""
-    duration: float = 0.0
-    words: list[WordTiming] = field(default_factory=list)
-    score: float = 0.0
-    error: str | None = None  # set when the file could not be read; text is then ""
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        if d["error"] is None:
-            d.pop("error")
-        return d
-
-
-class Model:
+class Model(Transcriber):
     """A packaged model ready for inference: front-end, encoder, head and decoder."""
 
     def __init__(self, model: CTCModel, device: str | torch.device = "cpu", decoder: str | dict | None = None):
@@ -73,51 +54,37 @@ class Model:
         overlap_seconds: float = 4.0,
         progress: bool = False,
         group_size: int = 256,
-    ) -> list[TranscriptionResult]:
-        """Transcribe files; results come back in input order. Files that cannot be
-        read get a result with ``error`` set instead of stopping the others.
-        Files longer than ``chunk_seconds`` are decoded in overlapping chunks
-        (memory bounded by the chunk, not the file). Files are read ``group_size``
-        at a time, so memory is bounded by a group, not by the whole list;
-        ``progress`` draws a bar on stderr."""
-        paths = [audio] if isinstance(audio, (str, Path)) else list(audio)
-        results = [TranscriptionResult(audio=str(p)) for p in paths]
-        bar = progress_bar(len(paths), enabled=progress)
-        try:
-            for start in range(0, len(paths), max(1, group_size)):
-                group = range(start, min(start + max(1, group_size), len(paths)))
-                self._transcribe_group(paths, results, group, batch_size, max_batch_seconds,
-                                       chunk_seconds, overlap_seconds, bar)
-        finally:
-            bar.close()
-        return results
+    ) -> list[Transcription]:
+        """Transcribe files; results come back in input order (see :class:`Transcriber`).
+        Files longer than ``chunk_seconds`` are decoded in overlapping chunks (memory
+        bounded by the chunk, not the file); ``progress`` draws a bar on stderr."""
+        return super().transcribe(audio, batch_size, progress, group_size, max_batch_seconds=max_batch_seconds,
+                                  chunk_seconds=chunk_seconds, overlap_seconds=overlap_seconds)
 
-    def _transcribe_group(self, paths, results, group, batch_size, max_batch_seconds, chunk_seconds,
-                          overlap_seconds, bar) -> None:
+    def transcribe_group(self, paths: Sequence[str], batch_size: int, max_batch_seconds: float = 600.0,
+                         chunk_seconds: float = 60.0, overlap_seconds: float = 4.0) -> list[Transcription]:
         from gru_asr.audio import audio_info
         from gru_asr.inference.long_audio import stitch_text, transcribe_long
 
+        results = [Transcription(audio=p) for p in paths]
         loaded: list[tuple[int, torch.Tensor]] = []
-        for i in group:
-            p = paths[i]
+        for i, p in enumerate(paths):
             try:
                 if audio_info(p).duration > chunk_seconds:
-                    words, dur = transcribe_long(self, str(p), chunk_seconds, overlap_seconds)
+                    words, dur = transcribe_long(self, p, chunk_seconds, overlap_seconds)
                     results[i].words, results[i].duration = words, round(dur, 3)
                     results[i].text = stitch_text(words)
-                    bar.update(1)
                     continue
                 wav = load_audio(p, self.sample_rate)
                 results[i].duration = round(wav.numel() / self.sample_rate, 3)
                 loaded.append((i, wav))
             except AudioError as err:
                 results[i].error = err.reason
-                bar.update(1)
         hyps = self.decode_waveforms([w for _, w in loaded], batch_size, max_batch_seconds)
         for (i, _), nbest in zip(loaded, hyps):
             best = nbest[0]
             results[i].text, results[i].words, results[i].score = best.text, best.words, best.score
-        bar.update(len(loaded))
+        return results
 
     def stream(self):
         """A :class:`~gru_asr.inference.streaming.StreamingTranscriber` for one live
@@ -138,33 +105,11 @@ class Model:
     def decode_waveforms(
         self, waveforms: Sequence[torch.Tensor], batch_size: int = 16, max_batch_seconds: float = 600.0
     ) -> list[list[Hypothesis]]:
-        """n-best lists for 1-D waveforms, in input order. Batches are formed from
-        length-sorted inputs so that little compute goes into padding."""
-        order = sorted(range(len(waveforms)), key=lambda i: waveforms[i].numel())
+        """n-best lists for 1-D waveforms, in input order."""
         out: list[list[Hypothesis]] = [[] for _ in waveforms]
-        batch: list[int] = []
-
-        def flush() -> None:
+        lengths = [w.numel() for w in waveforms]
+        for batch in length_sorted_batches(lengths, self.sample_rate, batch_size, max_batch_seconds):
             log_probs, lens = self.log_probs([waveforms[i] for i in batch])
             for i, nbest in zip(batch, self.decoder.decode(log_probs, lens)):
                 out[i] = nbest
-
-        for i in order:
-            # Sorted ascending, so the newcomer is the longest in the batch.
-            padded = waveforms[i].numel() / self.sample_rate * (len(batch) + 1)
-            if batch and (len(batch) >= batch_size or padded > max_batch_seconds):
-                flush()
-                batch = []
-            batch.append(i)
-        if batch:
-            flush()
         return out
-
-
-def progress_bar(total: int, enabled: bool):
-    """A tqdm bar over files on stderr (a no-op object when disabled)."""
-    import sys
-
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="file", disable=not enabled, file=sys.stderr, dynamic_ncols=True)

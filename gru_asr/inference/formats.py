@@ -1,11 +1,12 @@
-"""Output formats for transcripts: text, jsonl, srt, vtt, ctm."""
+"""Output formats for transcripts: text, jsonl, srt, vtt, ctm; the one writer every
+runtime's results go through. Torch-free, like :mod:`gru_asr.inference.core`."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from gru_asr.inference.api import TranscriptionResult
+from gru_asr.inference.core import Transcription
 
 FORMATS = ("text", "jsonl", "srt", "vtt", "ctm")
 EXTENSIONS = {"text": ".txt", "jsonl": ".jsonl", "srt": ".srt", "vtt": ".vtt", "ctm": ".ctm"}
@@ -19,7 +20,7 @@ def _clock(seconds: float, sep: str) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
 
 
-def subtitle_cues(result: TranscriptionResult, max_words: int = 12, max_seconds: float = 6.0, max_gap: float = 1.0):
+def subtitle_cues(result: Transcription, max_words: int = 12, max_seconds: float = 6.0, max_gap: float = 1.0):
     """Group words into cues: break on long pauses, many words or long cues."""
     cues, cur = [], []
     for w in result.words:
@@ -34,7 +35,7 @@ def subtitle_cues(result: TranscriptionResult, max_words: int = 12, max_seconds:
     return [(c[0].start, c[-1].end, " ".join(w.word for w in c)) for c in cues]
 
 
-def format_result(result: TranscriptionResult, fmt: str, single: bool = True) -> str:
+def format_result(result: Transcription, fmt: str, single: bool = True) -> str:
     if fmt == "text":
         return result.text if single else f"{result.audio}\t{result.text}"
     if fmt == "jsonl":
@@ -77,9 +78,10 @@ def check_output_dir(paths: list[str], fmt: str, output_dir: str | Path, overwri
 
 
 def write_transcripts(results, paths: list[str], fmt: str, output_dir: str | None) -> int:
-    """The CLI's output side, shared by every ``transcribe`` path (batch, ``--stream``,
-    ``--runtime onnx``): each result printed, or written to ``output_dir/<stem><ext>``;
-    failures reported on stderr. Returns the number of inputs that failed."""
+    """The output side of ``gru-asr transcribe`` whatever the runtime (and of
+    ``python -m gru_asr.inference.onnx_runtime``): each result printed, or written to
+    ``output_dir/<stem><ext>``; failures reported on stderr. Returns the number of inputs
+    that failed."""
     import sys
 
     out_dir = Path(output_dir) if output_dir else None

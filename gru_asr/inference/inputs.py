@@ -58,7 +58,10 @@ def transcribe_inputs(args) -> tuple[list[str], int]:
     """``gru-asr transcribe``'s inputs (every runtime): the audio paths, and the number of
     inputs that failed already (a broken or empty manifest, a folder without audio; each
     reported as ``error: PATH: reason``). With ``--output-dir`` the output files are
-    checked before anything is transcribed (:func:`~gru_asr.inference.formats.check_output_dir`)."""
+    checked before anything is transcribed (:func:`~gru_asr.inference.formats.check_output_dir`).
+    With ``--stream --raw`` the one input ``-`` is a PCM stream on stdin, not a list of paths."""
+    if getattr(args, "stream", False) and getattr(args, "raw", False):
+        return ["-"], 0
     errors: list[str] = []
     paths = expand_inputs(args.audio, errors=errors)
     if getattr(args, "output_dir", None) and paths:

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-
 from gru_asr.audio import audio_info, load_audio
-from gru_asr.decoders import WordTiming
+from gru_asr.inference.core import WordTiming
 
 
 def chunk_spans(duration: float, chunk: float, overlap: float) -> list[tuple[float, float, float, float]]:

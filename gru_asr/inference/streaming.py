@@ -20,20 +20,20 @@ than greedy need the whole utterance and are refused with the reason.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable, Iterator
+from typing import Any, BinaryIO, Iterable, Iterator, Sequence
 
 import numpy as np
 import soundfile as sf
 import torch
 
-from gru_asr.decoders import Hypothesis, WordTiming
-from gru_asr.decoders.base import words_from_alignment
 from gru_asr.encoders import StreamingNotSupportedError, require_streaming
 from gru_asr.frontends import Frontend
+from gru_asr.inference.core import GreedyCTC, Transcription, WordTiming
+from gru_asr.inference.transcriber import Transcriber
 from gru_asr.models import CTCModel
-from gru_asr.tokenizers.base import Tokenizer
 
 
 @dataclass
@@ -103,44 +103,6 @@ class StreamingFeatures:
         return feats
 
 
-class StreamingGreedy:
-    """Greedy CTC decoding across chunks: the previous frame's label is carried, so
-    repeats are merged across chunk boundaries exactly as in one pass."""
-
-    def __init__(self, tokenizer: Tokenizer, frame_shift: float):
-        self.tokenizer = tokenizer
-        self.frame_shift = frame_shift
-        self.prev = tokenizer.blank_id
-        self.frame = 0  # index of the next log-prob frame
-        self.tokens: list[int] = []
-        self.token_frames: list[int] = []
-        self.token_probs: list[float] = []
-        self.score = 0.0
-
-    def accept(self, log_probs: torch.Tensor) -> None:
-        """Decode the next frames, ``log_probs`` (t, V)."""
-        if log_probs.size(0) == 0:
-            return
-        best_lp, best = log_probs.float().max(dim=-1)
-        blank = self.tokenizer.blank_id
-        for t, tok in enumerate(best.tolist()):
-            if tok != self.prev and tok != blank:
-                self.tokens.append(tok)
-                self.token_frames.append(self.frame + t)
-                self.token_probs.append(float(best_lp[t].exp()))
-            self.prev = tok
-        self.frame += log_probs.size(0)
-        self.score += float(best_lp.sum())
-
-    @property
-    def text(self) -> str:
-        return self.tokenizer.decode(self.tokens)
-
-    def hypothesis(self) -> Hypothesis:
-        words = words_from_alignment(self.tokenizer, self.tokens, self.token_frames, self.token_probs, self.frame_shift)
-        return Hypothesis(text=self.text, score=self.score, tokens=list(self.tokens), words=words)
-
-
 class StreamingTranscriber:
     """One stream at a time: ``accept_waveform(chunk)`` -> :class:`PartialResult`,
     ``finalize()`` -> :class:`FinalResult`; then ``reset()`` for the next stream.
@@ -164,7 +126,7 @@ class StreamingTranscriber:
         """Forget the current stream and start a new one."""
         self.features = StreamingFeatures(self.model.frontend)
         self.encoder_state: Any = self.encoder.initial_state()
-        self.decoder = StreamingGreedy(self.model.tokenizer, self.model.frame_shift)
+        self.decoder = GreedyCTC(self.model.tokenizer, self.model.frame_shift)
         self.finished = False
 
     @torch.inference_mode()
@@ -182,14 +144,13 @@ class StreamingTranscriber:
         return self.model.head(states)[0].cpu()
 
     def accept_waveform(self, chunk: Any) -> PartialResult:
-        self.decoder.accept(self.advance(chunk))
+        self.decoder.accept(self.advance(chunk).float().numpy())
         return PartialResult(self.decoder.text, self.audio_seconds, self.decoder.frame * self.model.frame_shift)
 
     def finalize(self) -> FinalResult:
         """Flush the frames that waited for right context and return the final result."""
-        self.decoder.accept(self.advance(torch.zeros(0), final=True))
-        hyp = self.decoder.hypothesis()
-        return FinalResult(hyp.text, round(self.audio_seconds, 3), hyp.words, hyp.score, hyp.tokens)
+        d = self.decoder.accept(self.advance(torch.zeros(0), final=True).float().numpy())
+        return FinalResult(d.text, round(self.audio_seconds, 3), d.words(), d.score, list(d.tokens))
 
     @property
     def audio_seconds(self) -> float:
@@ -209,6 +170,55 @@ def transcribe_stream(
     for chunk in chunks:
         yield streamer.accept_waveform(chunk)
     yield streamer.finalize()
+
+
+class StreamingRuntime(Transcriber):
+    """The streaming runtime behind the one :class:`Transcriber` interface: each file is
+    fed to a :class:`StreamingTranscriber` in chunks of ``chunk_seconds``, as a live
+    stream would arrive, and its final result is the offline greedy one. With
+    ``raw_stdin`` the input ``-`` is raw 16-bit PCM on standard input. With
+    ``show_partials`` each partial transcript that grew is printed on stderr."""
+
+    def __init__(self, model: CTCModel, device: str | torch.device | None = None, chunk_seconds: float = 0.32,
+                 raw_stdin: bool = False, show_partials: bool = False):
+        self.streamer = StreamingTranscriber(model, device)
+        self.chunk_seconds = chunk_seconds
+        self.raw_stdin = raw_stdin
+        self.show_partials = show_partials
+
+    @property
+    def sample_rate(self) -> int:
+        return self.streamer.sample_rate
+
+    def iter_transcribe(self, paths: Sequence[str | Path], batch_size: int = 16, progress: bool = False,
+                        group_size: int = 256, **options) -> Iterator[Transcription]:
+        # The partial lines are this runtime's progress (a bar drawn between them would break
+        # them up), and each file's result is written as soon as its stream ends (groups of one).
+        return super().iter_transcribe(paths, batch_size, progress=False, group_size=1, **options)
+
+    def transcribe_group(self, paths: Sequence[str], batch_size: int) -> list[Transcription]:
+        # One stream at a time, so batch_size does not apply.
+        return [self.transcribe_one(path) for path in paths]
+
+    def transcribe_one(self, path: str) -> Transcription:
+        from gru_asr.audio import AudioError
+
+        if self.raw_stdin and path == "-":
+            chunks = iter_raw_pcm(sys.stdin.buffer, self.sample_rate, self.chunk_seconds)
+        else:
+            chunks = iter_file_chunks(path, self.sample_rate, self.chunk_seconds)
+        self.streamer.reset()
+        shown = ""
+        try:
+            for chunk in chunks:
+                partial = self.streamer.accept_waveform(chunk)
+                if self.show_partials and partial.text != shown:  # greedy partials only grow: print when they do
+                    shown = partial.text
+                    print(f"partial: {path} [{partial.audio_seconds:.2f} s]: {shown}", file=sys.stderr, flush=True)
+        except AudioError as err:
+            return Transcription(audio=path, error=err.reason)
+        final = self.streamer.finalize()
+        return Transcription(audio=path, text=final.text, duration=final.duration, words=final.words, score=final.score)
 
 
 def iter_file_chunks(path: str | Path, sample_rate: int, chunk_seconds: float) -> Iterator[torch.Tensor]:

@@ -9,7 +9,8 @@ import soundfile as sf
 import torch
 
 from gru_asr.export.dft_frontend import DFTFrontend
-from gru_asr.export.onnx_runtime import OnnxModel, Vocabulary, greedy_decode, resample
+from gru_asr.inference.core import GreedyCTC, resample
+from gru_asr.inference.onnx_runtime import OnnxModel, Vocabulary
 from gru_asr.export.verify import compare, onnx_runner, parity_batches, torchscript_runner
 from gru_asr.models import CTCModel
 from tests.conftest import small_model_config
@@ -178,11 +179,14 @@ def test_numpy_greedy_decoding_matches_the_torch_decoder():
     lengths = torch.tensor([60, 41])
     expected = build_decoder("greedy", tok, 0.04).decode(log_probs, lengths)
     for b in range(2):
-        text, words, score = greedy_decode(log_probs[b].numpy(), int(lengths[b]), vocabulary_of(tok), 0.04)
+        greedy = GreedyCTC(vocabulary_of(tok), 0.04).accept(log_probs[b, : int(lengths[b])].numpy())
         hyp = expected[b][0]
-        assert text == hyp.text and score == pytest.approx(hyp.score, abs=1e-4)
-        assert [(w.word, w.start, w.end) for w in words] == [(w.word, w.start, w.end) for w in hyp.words]
-        assert [w.confidence for w in words] == pytest.approx([w.confidence for w in hyp.words], abs=1e-4)
+        assert greedy.text == hyp.text and greedy.score == pytest.approx(hyp.score, abs=1e-4)
+        assert greedy.words() == hyp.words
+        chunked = GreedyCTC(vocabulary_of(tok), 0.04)  # as the streaming runtime feeds it
+        for part in np.array_split(log_probs[b, : int(lengths[b])].numpy(), 7):
+            chunked.accept(part)
+        assert (chunked.text, chunked.words(), chunked.score) == (greedy.text, greedy.words(), pytest.approx(greedy.score))
 
 
 def tone_sequence(seconds: float, sr: int, seed: int) -> np.ndarray:
@@ -206,13 +210,16 @@ def write_inputs(tmp_path):
     return paths + [str(tmp_path / "missing.wav")]
 
 
-def test_onnx_runtime_transcribes_like_the_pytorch_greedy_path(onnx_bigru, tmp_path):
+def test_onnx_and_torch_runtimes_give_the_same_results_through_one_interface(onnx_bigru, tmp_path):
     from gru_asr.inference import Model
+    from gru_asr.inference.transcriber import Transcriber
 
     model, path = onnx_bigru
     paths = write_inputs(tmp_path)
-    reference = Model(model, decoder="greedy").transcribe(paths)
-    results = OnnxModel(path).transcribe(paths, batch_size=2)
+    torch_runtime, onnx_runtime = Model(model, decoder="greedy"), OnnxModel(path)
+    assert isinstance(torch_runtime, Transcriber) and isinstance(onnx_runtime, Transcriber)
+    reference = list(torch_runtime.iter_transcribe(paths))
+    results = list(onnx_runtime.iter_transcribe(paths, batch_size=2, group_size=2))
     assert [r.audio for r in results] == paths
     assert sum(len(r.words) for r in reference) >= 6  # the sharpened random model emits words
     for ref, res in zip(reference, results):
@@ -226,7 +233,7 @@ def test_onnx_model_refuses_a_foreign_onnx_file(tmp_path):
     import onnx
     from onnx import TensorProto, helper
 
-    from gru_asr.export.onnx_runtime import OnnxModelError
+    from gru_asr.inference.onnx_runtime import OnnxModelError
 
     graph = helper.make_graph(
         [helper.make_node("Identity", ["x"], ["y"])], "g",

@@ -1,5 +1,7 @@
 """Streaming equals offline on unidirectional models (issue #6)."""
 
+import json
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -220,12 +222,16 @@ def test_cli_stream_prints_partials_and_the_offline_text(tmp_path, capsys):
     model_path = save_package(make_model("bigru", lookahead=2), tmp_path / "m.safetensors")
     wav_path = tmp_path / "utt.wav"
     sf.write(wav_path, waveform(n=2 * SR).numpy(), SR, subtype="FLOAT")
-    assert main(["transcribe", "--model", str(model_path), str(wav_path)]) == 0
-    offline_text = capsys.readouterr().out.strip()
-    assert offline_text
-    assert main(["transcribe", "--model", str(model_path), "--stream", "--chunk-ms", "37", str(wav_path)]) == 0
+    assert main(["transcribe", "--model", str(model_path), "--format", "jsonl", str(wav_path)]) == 0
+    offline = json.loads(capsys.readouterr().out)
+    offline_text = offline["text"]
+    assert offline_text and offline["words"]
+    assert main(["transcribe", "--model", str(model_path), "--stream", "--chunk-ms", "37", "--format", "jsonl",
+                 str(wav_path)]) == 0
     out, err = capsys.readouterr()
-    assert out.strip() == offline_text
+    streamed = json.loads(out)  # the same writer as the offline runtime: same fields, same words
+    assert streamed.keys() == offline.keys() and (streamed["audio"], streamed["text"]) == (offline["audio"], offline_text)
+    assert [(w["word"], w["start"], w["end"]) for w in streamed["words"]] == [(w["word"], w["start"], w["end"]) for w in offline["words"]]
     assert "partial" in err
     missing = tmp_path / "missing.wav"
     assert main(["transcribe", "--model", str(model_path), "--stream", str(missing), str(wav_path)]) == 1

@@ -272,3 +272,21 @@ def test_dash_reads_paths_from_stdin_in_order(setup, tmp_path):
     assert [json.loads(x)["audio"] for x in proc.stdout.splitlines()] == [str(audio[1]), str(audio[2]), str(audio[0])]
     assert proc.stderr.strip().splitlines() == [proc.stderr.strip().splitlines()[0]]
     assert f"error: {tmp_path / 'missing.wav'}:" in proc.stderr
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"runtime": "onnx", "decoder": {"name": "beam"}}, "--runtime onnx decodes greedily"),
+    ({"runtime": "onnx", "decoder": {"name": "greedy", "lm": "x.arpa"}}, "--runtime onnx decodes greedily"),
+    ({"runtime": "onnx", "stream": True}, "--stream needs the PyTorch runtime"),
+    ({"runtime": "onnx", "device": "cuda"}, "runs on the CPU"),
+    ({"runtime": "onnx"}, "absent.model: model file not found"),
+    ({"stream": True, "decoder": {"name": "beam_lm"}}, "--stream decodes greedily"),
+    ({"stream": True}, "absent.model"),
+    ({}, "absent.model"),
+])
+def test_the_one_factory_refuses_what_a_runtime_cannot_do_before_reading_input(options, message):
+    from gru_asr.cli.errors import UserError
+    from gru_asr.inference.runtimes import open_transcriber
+
+    with pytest.raises(UserError, match=re.escape(message)):
+        open_transcriber("absent.model", **options)
