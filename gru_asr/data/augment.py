@@ -8,25 +8,17 @@ SpecAugment, which the model applies to features.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
 
 import soundfile as sf
 import torch
 
 from gru_asr.audio import AudioError, audio_info, load_audio
+from gru_asr.data.config import WaveformAugmentConfig
 
 # Containers whose seek lands on the exact sample, so reading a segment gives the
 # same samples as slicing the full decode (compressed formats may not).
 _EXACT_SEEK_FORMATS = frozenset({"WAV", "WAVEX", "W64", "RF64", "AIFF", "FLAC", "CAF", "AU", "NIST"})
 
-
-@dataclass
-class WaveformAugmentConfig:
-    speeds: list[float] = field(default_factory=lambda: [1.0])  # e.g. [0.9, 1.0, 1.1]
-    gain_db: tuple[float, float] | None = None  # uniform range, e.g. (-6, 6)
-    noise_manifest: str | None = None  # JSONL of noise recordings
-    noise_prob: float = 0.0
-    snr_db: tuple[float, float] = (5.0, 30.0)
 
 
 class PolyphaseResampler(torch.nn.Module):

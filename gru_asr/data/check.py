@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gru_asr.audio import AudioError, audio_info
+from gru_asr.data.config import DataConfig
 from gru_asr.data.manifest import ManifestError, read_manifest, read_text_lines, write_manifest
+from gru_asr.schemas import ConfigError
 
 
 @dataclass
@@ -43,7 +45,7 @@ def training_duration_limits(config: str | Path | None = None) -> tuple[float, f
 
     ``config``: a training config YAML (a run's ``exp_dir/config.yaml``, or the output of
     ``gru-asr train ... --cfg job``); None: the default ``data`` group of ``conf/train.yaml``
-    (``conf/data/synth.yaml``). A key that is absent means no limit, as in training.
+    (``conf/data/synth.yaml``). A key that is absent takes training's default (:class:`DataConfig`).
     """
     import yaml
 
@@ -63,11 +65,10 @@ def training_duration_limits(config: str | Path | None = None) -> tuple[float, f
     if not isinstance(data, dict):
         raise ManifestError(f"{path}: no data section (not a training config)")
     try:
-        lo = float(data["min_duration"]) if data.get("min_duration") is not None else 0.0
-        hi = float(data["max_duration"]) if data.get("max_duration") is not None else float("inf")
-    except (TypeError, ValueError):
-        raise ManifestError(f"{path}: data.min_duration/max_duration must be numbers of seconds") from None
-    return lo, hi
+        limits = DataConfig.of({k: data[k] for k in ("min_duration", "max_duration") if k in data})
+    except ConfigError as err:
+        raise ManifestError(f"{path}: {err}") from None
+    return limits.min_duration, limits.max_duration
 
 
 def _yaml_mapping(path: Path, yaml) -> dict:

@@ -2,24 +2,24 @@
 
 Transcripts that are empty or that the tokenizer cannot encode are dropped when
 the dataset is built (cheap, text only); audio that turns out unreadable, or
-too short for its transcript under CTC, is reported per item and skipped by the
-collate function. Both are counted and reported by id.
+too short for its transcript under CTC, is reported per item
+(:mod:`gru_asr.data.items`) and skipped by the collate function. Both are
+counted and reported by id.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Callable
 
 import torch
 from torch.nn.utils.rnn import pad_sequence
 from torch.utils.data import Dataset
 
-from gru_asr.audio import AudioError, load_audio
+from gru_asr.audio import load_audio
+from gru_asr.data.items import ItemMaker, duration_outside
 from gru_asr.data.manifest import segment_bounds
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -46,6 +46,10 @@ class SkipReport:
 
 
 class SpeechDataset(Dataset):
+    """A manifest's utterances in memory; items made by :class:`ItemMaker`, the one
+    path every source takes (:class:`gru_asr.data.shard_reader.ShardedSpeechDataset`
+    is the other source)."""
+
     def __init__(
         self,
         entries: list[dict[str, Any]],
@@ -57,27 +61,17 @@ class SpeechDataset(Dataset):
         max_duration: float = float("inf"),
         augmenter: Callable | None = None,
     ):
-        self.sample_rate = sample_rate
-        self.augmenter = augmenter
-        self.tokenizer = tokenizer
-        self.max_output_frames = max_output_frames
+        self.items = ItemMaker(sample_rate, normalizer, tokenizer, max_output_frames, augmenter)
         self.report = SkipReport()
         self.entries = []
         for e in entries:
-            text = normalizer(e.get("text", ""))
-            reason = None
-            if not text:
-                reason = "empty transcript"
-            elif bad := tokenizer.unknown_chars(text):
-                reason = f"characters not in the tokenizer: {''.join(sorted(bad))!r}"
-            elif not (min_duration <= e["duration"] <= max_duration):
-                reason = f"duration {e['duration']:.2f}s outside [{min_duration}, {max_duration}]"
+            # Transcripts are in memory: bad ones are left out before batches are planned.
+            text, reason = self.items.transcript(e.get("text", ""))
+            reason = reason or duration_outside(e["duration"], min_duration, max_duration)
             if reason:
                 self.report.add(e["id"], reason)
                 continue
             self.entries.append({**e, "text": text})
-        if len(self.report):
-            log.warning("%s", self.report.summary())
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -88,21 +82,13 @@ class SpeechDataset(Dataset):
 
     def __getitem__(self, index: int) -> dict[str, Any]:
         e = self.entries[index]
-        try:
-            offset, dur = segment_bounds(e)
-            wav = load_audio(e["audio"], self.sample_rate, offset=offset, duration=dur)
-        except AudioError as err:
-            return {"id": e["id"], "error": err.reason}
-        if self.augmenter is not None:
-            wav = self.augmenter(wav)
-        tokens = self.tokenizer.encode(e["text"])
-        if self.max_output_frames is not None:
-            # CTC needs a frame per label plus a blank between repeated labels.
-            need = len(tokens) + sum(a == b for a, b in zip(tokens, tokens[1:]))
-            have = self.max_output_frames(wav.numel())
-            if need > have:
-                return {"id": e["id"], "error": f"too short for its transcript ({need} labels > {have} frames)"}
-        return {"id": e["id"], "audio": wav, "tokens": torch.tensor(tokens, dtype=torch.long), "text": e["text"]}
+        return self.items.make_item(e["id"], e["text"], partial(read_entry_audio, e))
+
+
+def read_entry_audio(entry: dict[str, Any], sample_rate: int) -> torch.Tensor:
+    """The samples of a manifest entry: the whole file, or its segment."""
+    offset, duration = segment_bounds(entry)
+    return load_audio(entry["audio"], sample_rate, offset=offset, duration=duration)
 
 
 def collate(items: list[dict[str, Any]]) -> dict[str, Any]:

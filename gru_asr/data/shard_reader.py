@@ -8,7 +8,7 @@ Three pieces:
   utterances the normalization statistics sample.
 * :class:`ShardBatchStream` - an ``IterableDataset`` that reads the shards of
   one rank front to back and yields collated batches, planned by
-  :mod:`gru_asr.data.shard_batching`: shards split over ranks and DataLoader
+  :mod:`gru_asr.data.batch_plan`: shards split over ranks and DataLoader
   workers (``torch.utils.data.get_worker_info()``), shard order shuffled per
   epoch, a shuffle buffer, dynamic bucketing bounded by padded seconds, and the
   same number of batches on every rank.
@@ -23,7 +23,8 @@ or that is missing from a damaged tar becomes an ``error`` item; the collate
 function lists it in the batch's ``skipped`` and the training module counts and
 reports it by id (:class:`gru_asr.data.dataset.SkipReport`).
 
-Resume guarantee: the state is (epoch, batches trained in it), saved with each
+Resume guarantee: the state is (epoch, batches trained in it; keys in
+:mod:`gru_asr.data.batch_plan`), saved with each
 checkpoint through the training module's ``train_sampler`` hook. Restoring it
 replays the same epoch plan and leaves out that many batches (without decoding
 them), so the resumed run trains exactly the batches, in the same order, that
@@ -41,7 +42,7 @@ import logging
 import tarfile
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
@@ -51,8 +52,10 @@ from torch.utils.data import DataLoader, Dataset, IterableDataset, get_worker_in
 
 from gru_asr.audio import AudioError
 from gru_asr.audio.io import resample
+from gru_asr.data.batch_plan import BatchingConfig, EpochPlan, Key, epoch_length, plan_epoch, position_state, read_position
+from gru_asr.data.config import DataConfig
 from gru_asr.data.dataset import SkipReport, collate
-from gru_asr.data.shard_batching import BatchingConfig, EpochPlan, Key, epoch_length, plan_epoch
+from gru_asr.data.items import ItemMaker, duration_outside
 from gru_asr.data.shards import ShardIndex, ShardMember, read_shard_members
 
 log = logging.getLogger(__name__)
@@ -122,11 +125,7 @@ class ShardedSpeechDataset(Dataset):
         augmenter: Callable | None = None,
     ):
         self.shards = list(index)
-        self.sample_rate = sample_rate
-        self.normalizer = normalizer
-        self.tokenizer = tokenizer
-        self.max_output_frames = max_output_frames
-        self.augmenter = augmenter
+        self.items = ItemMaker(sample_rate, normalizer, tokenizer, max_output_frames, augmenter)
         self.report = SkipReport()
         self.utterances: list[ShardUtterances] = []
         for info in self.shards:
@@ -140,11 +139,9 @@ class ShardedSpeechDataset(Dataset):
             if not keep.all():
                 members = _members(str(info.index))
                 for pos in np.flatnonzero(~keep).tolist():
-                    self.report.add(members[pos].id, f"duration {durations[pos]:.2f}s outside [{min_duration}, {max_duration}]")
+                    self.report.add(members[pos].id, duration_outside(float(durations[pos]), min_duration, max_duration))
             self.utterances.append(ShardUtterances(positions, durations[positions]))
         self._starts = np.cumsum([0] + [len(u) for u in self.utterances]).tolist()
-        if len(self.report):
-            log.warning("%s", self.report.summary())
 
     def __len__(self) -> int:
         return self._starts[-1]
@@ -209,7 +206,8 @@ class ShardedSpeechDataset(Dataset):
             yield pos, Payload(members[pos].id, error=failure or f"member(s) missing from {info.tar.name}")
 
     def make_item(self, payload: Payload) -> dict[str, Any]:
-        """A dataset item as :class:`SpeechDataset` makes it, or ``{"id", "error"}``."""
+        """The item of a shard member, made as every source's is (:class:`ItemMaker`);
+        the transcript is only known once the member is read, so it is checked here."""
         if payload.error:
             return {"id": payload.id, "error": payload.error}
         try:
@@ -218,25 +216,10 @@ class ShardedSpeechDataset(Dataset):
                 raise ValueError("not an object")
         except (ValueError, UnicodeDecodeError):
             return {"id": payload.id, "error": "metadata is not valid JSON"}
-        text = self.normalizer(str(meta.get("text", "")))
-        if not text:
-            return {"id": payload.id, "error": "empty transcript"}
-        if bad := self.tokenizer.unknown_chars(text):
-            return {"id": payload.id, "error": f"characters not in the tokenizer: {''.join(sorted(bad))!r}"}
-        try:
-            wav = decode_audio_bytes(payload.audio, payload.source, self.sample_rate)
-        except AudioError as err:
-            return {"id": payload.id, "error": err.reason}
-        if self.augmenter is not None:
-            wav = self.augmenter(wav)
-        tokens = self.tokenizer.encode(text)
-        if self.max_output_frames is not None:
-            # CTC needs a frame per label plus a blank between repeated labels.
-            need = len(tokens) + sum(a == b for a, b in zip(tokens, tokens[1:]))
-            have = self.max_output_frames(wav.numel())
-            if need > have:
-                return {"id": payload.id, "error": f"too short for its transcript ({need} labels > {have} frames)"}
-        return {"id": payload.id, "audio": wav, "tokens": torch.tensor(tokens, dtype=torch.long), "text": text}
+        text, reason = self.items.transcript(str(meta.get("text", "")))
+        if reason:
+            return {"id": payload.id, "error": reason}
+        return self.items.make_item(payload.id, text, partial(decode_audio_bytes, payload.audio, payload.source))
 
 
 class ShardBatchStream(IterableDataset):
@@ -316,7 +299,7 @@ class ShardBatchStream(IterableDataset):
         skips, first = plan.resume_point(skip)
         worker = (first + worker) % len(plan.batches)
         batches = plan.batches[worker][skips[worker]:]
-        augmenter = self.corpus.augmenter
+        augmenter = self.corpus.items.augmenter
         if augmenter is not None and hasattr(augmenter, "rng"):
             # Each worker copy would otherwise draw the same augmentations.
             augmenter.rng.seed(f"{self.seed}:{epoch}:{self.rank}:{worker}")
@@ -415,30 +398,25 @@ class ShardLoader(DataLoader):
             epoch, done = self._next_epoch, self._skip
         else:
             epoch, done = self._current, self._handed_out if batches_consumed is None else batches_consumed
-        return {"epoch": epoch, "batches": done, **self.dataset.layout}
+        return position_state(epoch, done, self.dataset.layout)
 
     def load_state_dict(self, state: dict[str, int]) -> None:
-        epoch, done = int(state["epoch"]), int(state["batches"])
-        changed = {k: (state.get(k), v) for k, v in self.dataset.layout.items() if state.get(k, v) != v}
-        if changed:
-            log.warning("resuming sharded data with other %s: epoch %d restarts from its first batch", changed, epoch)
-            done = 0
+        epoch, done = read_position(state, self.dataset.layout)
         if done >= len(self.dataset):
             epoch, done = epoch + 1, 0
         self._next_epoch, self._skip, self._current = epoch, done, None
 
 
-def build_shard_loader(dataset: ShardedSpeechDataset, data_cfg: dict, train: bool, seed: int, world_size: int = 1, rank: int = 0) -> ShardLoader:
-    """The loader for a sharded ``data.train`` (keys as in ``conf/data``, plus
-    ``shard_shuffle_buffer`` and ``shard_bucket_buffer``, in utterances)."""
+def build_shard_loader(dataset: ShardedSpeechDataset, cfg: DataConfig, train: bool, seed: int, world_size: int = 1, rank: int = 0) -> ShardLoader:
+    """The loader for a sharded ``data.train``; ``cfg.num_workers`` is a resolved count."""
     batching = BatchingConfig(
-        max_seconds=float(data_cfg["batch_seconds"]),
-        max_batch_size=data_cfg.get("max_batch_size"),
-        shuffle_buffer=int(data_cfg.get("shard_shuffle_buffer", 500)),
-        bucket_buffer=int(data_cfg.get("shard_bucket_buffer", 500)),
+        max_seconds=cfg.batch_seconds,
+        max_batch_size=cfg.max_batch_size,
+        shuffle_buffer=cfg.shard_shuffle_buffer,
+        bucket_buffer=cfg.shard_bucket_buffer,
         shuffle=train,
     )
-    if train and data_cfg.get("sortagrad"):
+    if train and cfg.sortagrad:
         log.info("data.sortagrad does not apply to sharded data (batches stream in shard order)")
-    stream = ShardBatchStream(dataset, batching, seed=seed, world_size=world_size, rank=rank, num_workers=int(data_cfg.get("num_workers", 0)))
+    stream = ShardBatchStream(dataset, batching, seed=seed, world_size=world_size, rank=rank, num_workers=int(cfg.num_workers))
     return ShardLoader(stream)

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jiwer
+from torch.utils.data import DataLoader
 
-from gru_asr.audio import AudioError, load_audio
-from gru_asr.data.manifest import ManifestError, read_manifest, segment_bounds
+from gru_asr.data.dataset import SpeechDataset, collate
+from gru_asr.data.manifest import ManifestError, read_manifest
+from gru_asr.data.sampler import DurationBatchSampler
 from gru_asr.inference.api import Model
 from gru_asr.metrics import ErrorCounts, count_errors
 
@@ -98,46 +100,54 @@ class EvaluationReport:
                 h.write(f"{u['hyp']} ({u['id']})\n")
 
 
+DECODE_BATCH_SECONDS = 600.0  # padded seconds of audio a decoding batch holds at most (as Model.decode_waveforms)
+
+
 def evaluate_manifest(model: Model, manifest: str | Path, batch_size: int = 16) -> EvaluationReport:
-    """WER/CER over a manifest. Utterances without a transcript or with unreadable
-    audio are skipped and listed; a manifest with nothing to evaluate raises
+    """WER/CER over a manifest. The utterances stream through the data path training
+    uses (:class:`SpeechDataset`, duration-sorted batches of at most ``batch_size``), so
+    memory holds a batch of audio, not the set. Utterances without a transcript or with
+    unreadable audio are skipped and listed; a manifest with nothing to evaluate raises
     :class:`ManifestError`."""
     entries = read_manifest(manifest)
     if not entries:
         raise ManifestError(f"{manifest}: no utterances in the manifest")
-    norm = model.model.normalizer
-    skipped: dict[str, str] = {}
-    wavs, kept = [], []
-    for e in entries:
-        ref = norm(e.get("text", ""))
-        if not ref:
-            skipped[e["id"]] = "empty transcript"
+    # No tokenizer: a reference keeps characters the model cannot emit (they count as errors).
+    dataset = SpeechDataset(entries, model.sample_rate, model.model.normalizer, tokenizer=None)
+    sampler = DurationBatchSampler(dataset.durations, DECODE_BATCH_SECONDS, num_buckets=1, shuffle=False, max_batch_size=batch_size)
+    skipped = dict(dataset.report.skipped)
+    decoded: dict[str, tuple[str, str]] = {}  # id -> (reference, hypothesis)
+    samples, compute = 0, 0.0
+    for batch in DataLoader(dataset, batch_sampler=sampler, collate_fn=collate):
+        skipped.update(batch["skipped"])
+        if not batch["size"]:
             continue
-        try:
-            offset, dur = segment_bounds(e)
-            wavs.append(load_audio(e["audio"], model.sample_rate, offset=offset, duration=dur))
-            kept.append((e, ref))
-        except AudioError as err:
-            skipped[e["id"]] = err.reason
-    if not kept:
+        lengths = batch["audio_lens"].tolist()
+        t0 = time.perf_counter()
+        nbests = model.decode_waveforms([wav[:n] for wav, n in zip(batch["audio"], lengths)], batch_size=batch_size)
+        compute += time.perf_counter() - t0
+        samples += sum(lengths)
+        decoded.update((utt, (ref, nb[0].text)) for utt, ref, nb in zip(batch["ids"], batch["texts"], nbests))
+    # Reports list utterances in manifest order, whatever order they were decoded in.
+    position = {e["id"]: k for k, e in enumerate(entries)}
+    skipped = dict(sorted(skipped.items(), key=lambda kv: position[kv[0]]))
+    if not decoded:
         first = next(iter(skipped.items()))
         raise ManifestError(f"{manifest}: none of its {len(entries)} utterances can be evaluated "
                             f"(e.g. {first[0]}: {first[1]})")
-    t0 = time.perf_counter()
-    nbests = model.decode_waveforms(wavs, batch_size=batch_size)
-    compute = time.perf_counter() - t0
-    refs = [ref for _, ref in kept]
-    hyps = [nb[0].text for nb in nbests]
+    kept = sorted(decoded, key=position.__getitem__)
+    refs = [decoded[u][0] for u in kept]
+    hyps = [decoded[u][1] for u in kept]
     utterances = []
-    for (e, ref), hyp in zip(kept, hyps):
+    for utt, ref, hyp in zip(kept, refs, hyps):
         c = count_errors([ref], [hyp])
-        utterances.append({"id": e["id"], "ref": ref, "hyp": hyp, "errors": c.word_errors, "words": c.ref_words,
+        utterances.append({"id": utt, "ref": ref, "hyp": hyp, "errors": c.word_errors, "words": c.ref_words,
                            "alignment": word_alignment(ref, hyp)})
     return EvaluationReport(
         counts=count_errors(refs, hyps),
         utterances=utterances,
         skipped=skipped,
-        audio_seconds=sum(w.numel() for w in wavs) / model.sample_rate,
+        audio_seconds=samples / model.sample_rate,
         compute_seconds=compute,
         decoder=type(model.decoder).registered_name,
     )

@@ -1,16 +1,24 @@
-"""Data loaders for training: datasets from manifests, bucketed batch samplers.
+"""The data of a training run: :class:`SpeechDataModule` and the pieces it is made of.
 
-``data.train`` is one manifest path, a list of paths (read as one corpus), or a
-list of weighted corpora ``{manifest: PATH or [PATHS], weight: FLOAT, name: STR}``
-mixed per epoch by :mod:`gru_asr.data.mixing`. A shard folder (or its
-``shards.jsonl``, or a list of them) written by ``gru-asr data shard`` is
-streamed by :mod:`gru_asr.data.shard_reader` instead. ``data.dev`` is one path, a list
-(paths or ``{name, manifest}``) or a mapping ``{name: PATH or [PATHS]}``: one
-validation loader per named dev set.
+``data`` is a :class:`~gru_asr.data.config.DataConfig` (a plain mapping is read
+into one). ``data.source`` chooses the training source:
+
+* ``manifest``: ``data.train`` is one manifest path, a list of paths (read as one
+  corpus), or a list of weighted corpora ``{manifest: PATH or [PATHS], weight:
+  FLOAT, name: STR}`` mixed per epoch by :mod:`gru_asr.data.mixing`;
+* ``shards``: ``data.train`` is a shard folder (or its ``shards.jsonl``, or a list
+  of them) written by ``gru-asr data shard``, streamed by :mod:`gru_asr.data.shard_reader`;
+* ``auto`` (the default): ``shards`` when ``data.train`` names shard folders.
+
+Either way items are made by :class:`~gru_asr.data.items.ItemMaker` and batches
+planned by :mod:`gru_asr.data.batch_plan`. ``data.dev`` is one path, a list (paths
+or ``{name, manifest}``) or a mapping ``{name: PATH or [PATHS]}``: one validation
+loader per named dev set.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import random
@@ -18,16 +26,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import lightning as L
 import torch
 from torch.utils.data import DataLoader
 
-from gru_asr.data.augment import WaveformAugmentConfig, WaveformAugmenter
+from gru_asr.data.augment import WaveformAugmenter
+from gru_asr.data.config import DataConfig
 from gru_asr.data.dataset import SpeechDataset, collate
 from gru_asr.data.manifest import read_manifest
 from gru_asr.data.mixing import MixedDurationBatchSampler
 from gru_asr.data.sampler import DurationBatchSampler
 from gru_asr.data.shard_reader import ShardedSpeechDataset, build_shard_loader
-from gru_asr.data.shards import ShardIndex, is_shard_index, read_shard_index
+from gru_asr.data.shards import is_shard_index, read_shard_index
 from gru_asr.frontends.base import accumulate_stats
 from gru_asr.models import CTCModel
 from gru_asr.schemas import ConfigError
@@ -154,9 +164,7 @@ def read_corpora(groups: list[ManifestGroup]) -> list[dict]:
 
 
 def read_manifests(spec) -> list[dict]:
-    """Entries of ``data.train`` in any of its forms (see the module docstring)."""
-    if is_shard_index(spec):  # sharded corpus: its shard list; utterances stream (gru_asr.data.shard_reader)
-        return read_shard_index(spec)
+    """Entries of a manifest ``data.train`` in any of its forms (see the module docstring)."""
     corpora = train_corpora(spec)
     if corpora is not None:
         return read_corpora(corpora)
@@ -167,54 +175,82 @@ def read_manifests(spec) -> list[dict]:
     return entries
 
 
-def build_dataset(model: CTCModel, entries: list[dict], data_cfg: dict, train: bool, seed: int = 0) -> SpeechDataset:
+def train_source(data_cfg: DataConfig | Mapping) -> str:
+    """``manifest`` or ``shards``: ``data.source``, or for ``auto`` what ``data.train`` names."""
+    cfg = DataConfig.of(data_cfg)
+    if cfg.source != "auto":
+        return cfg.source
+    return "shards" if is_shard_index(cfg.train) else "manifest"
+
+
+def build_train_set(model: CTCModel, data_cfg: DataConfig | Mapping, seed: int = 0) -> SpeechDataset | ShardedSpeechDataset:
+    """The training set of ``data.train``, from the source ``data.source`` chooses."""
+    cfg = DataConfig.of(data_cfg)
+    if train_source(cfg) == "manifest":
+        return build_dataset(model, read_manifests(cfg.train), cfg, train=True, seed=seed)
+    return _reported(ShardedSpeechDataset(read_shard_index(cfg.train), **_dataset_options(model, cfg, True, seed)))
+
+
+def build_dataset(model: CTCModel, entries: list[dict], data_cfg: DataConfig | Mapping, train: bool, seed: int = 0) -> SpeechDataset:
+    """A dataset of manifest entries (training limits and augmentation when ``train``)."""
+    cfg = DataConfig.of(data_cfg)
+    return _reported(SpeechDataset(entries, **_dataset_options(model, cfg, train, seed)))
+
+
+def _dataset_options(model: CTCModel, cfg: DataConfig, train: bool, seed: int) -> dict:
+    """What a dataset of either source makes its items with, and its duration limits."""
     if train:
         # Checked with the training data, before train() writes anything in exp_dir
         # (the loaders that use it are built only after that).
-        resolve_num_workers(data_cfg.get("num_workers"))
+        resolve_num_workers(cfg.num_workers)
     augmenter = None
-    aug = data_cfg.get("waveform_augment") if train else None
-    if aug and (aug.get("speeds", [1.0]) != [1.0] or aug.get("gain_db") or aug.get("noise_prob")):
-        augmenter = WaveformAugmenter(WaveformAugmentConfig(**aug), model.sample_rate, seed)
-    dataset_class = ShardedSpeechDataset if isinstance(entries, ShardIndex) else SpeechDataset  # sharded data.train
-    return dataset_class(
-        entries,
+    if train and cfg.waveform_augment.active:
+        augmenter = WaveformAugmenter(cfg.waveform_augment, model.sample_rate, seed)
+    return dict(
         sample_rate=model.sample_rate,
         normalizer=model.normalizer,
         tokenizer=model.tokenizer,
         max_output_frames=model.max_output_frames,
-        min_duration=float(data_cfg.get("min_duration", 0.0)) if train else 0.0,
-        max_duration=float(data_cfg.get("max_duration", 1e9)) if train else 1e9,
+        min_duration=cfg.min_duration if train else 0.0,
+        max_duration=cfg.max_duration if train else float("inf"),
         augmenter=augmenter,
     )
 
 
-def build_loader(dataset: SpeechDataset, data_cfg: dict, train: bool, seed: int, world_size: int = 1, rank: int = 0) -> DataLoader:
+def _reported(dataset):
+    if len(dataset.report):
+        log.warning("%s", dataset.report.summary())
+    return dataset
+
+
+def build_loader(dataset: SpeechDataset | ShardedSpeechDataset, data_cfg: DataConfig | Mapping, train: bool, seed: int, world_size: int = 1, rank: int = 0) -> DataLoader:
     """The loader of one dataset; for training with weighted corpora in
-    ``data.train`` its batches come from a per-epoch weighted mixture.
+    ``data.train`` its batches come from a per-epoch weighted mixture, for a
+    sharded source they stream shard by shard.
     ``data.num_workers: auto`` is resolved here (:func:`resolve_num_workers`); the
     training loader of rank 0 prints what it chose."""
-    workers, why = resolve_num_workers(data_cfg.get("num_workers"))
+    cfg = DataConfig.of(data_cfg)
+    workers, why = resolve_num_workers(cfg.num_workers)
     if why and train and rank == 0:
         print(why, flush=True)  # gru-asr train shows no INFO logging; this choice must be visible
-    data_cfg = {**data_cfg, "num_workers": workers}
-    if isinstance(dataset, ShardedSpeechDataset):  # sharded data.train: read shard by shard, rank/worker-aware
-        return build_shard_loader(dataset, data_cfg, train, seed, world_size, rank)
+    cfg = dataclasses.replace(cfg, num_workers=workers)
+    if train and train_source(cfg) == "shards":  # read shard by shard, rank/worker-aware
+        return build_shard_loader(dataset, cfg, train, seed, world_size, rank)
     sampler_args = dict(
-        max_seconds=float(data_cfg["batch_seconds"]),
-        num_buckets=int(data_cfg.get("num_buckets", 10)),
+        max_seconds=cfg.batch_seconds,
+        num_buckets=cfg.num_buckets,
         shuffle=train,
         seed=seed,
-        sortagrad=bool(data_cfg.get("sortagrad", False)) and train,
-        max_batch_size=data_cfg.get("max_batch_size"),
+        sortagrad=cfg.sortagrad and train,
+        max_batch_size=cfg.max_batch_size,
         world_size=world_size,
         rank=rank,
     )
-    corpora = train_corpora(data_cfg.get("train")) if train else None
+    corpora = train_corpora(cfg.train) if train else None
     if corpora is None:
         sampler = DurationBatchSampler(dataset.durations, **sampler_args)
     else:
-        sampler = _mixture_sampler(dataset, corpora, data_cfg.get("mix_epoch_seconds"), sampler_args)
+        sampler = _mixture_sampler(dataset, corpora, cfg.mix_epoch_seconds, sampler_args)
         if rank == 0:
             log.info("%s", sampler.describe())
     return DataLoader(
@@ -263,27 +299,58 @@ class DevSets:
         return self.monitored if self.named else None
 
 
-def build_dev_sets(model: CTCModel, data_cfg: dict) -> DevSets:
+def build_dev_sets(model: CTCModel, data_cfg: DataConfig | Mapping) -> DevSets:
     """One dataset per dev set of ``data.dev``; ``data.monitor_dev`` names the
     monitored one (default: the first)."""
-    groups, named = dev_manifests(data_cfg["dev"])
-    monitor = data_cfg.get("monitor_dev") or groups[0].name
+    cfg = DataConfig.of(data_cfg)
+    groups, named = dev_manifests(cfg.dev)
+    monitor = cfg.monitor_dev or groups[0].name
     if monitor not in [g.name for g in groups]:
         raise ConfigError(f"data.monitor_dev={monitor!r} is not a dev set; dev sets: {', '.join(g.name for g in groups)}")
     datasets = {}
     for g in groups:
         entries = [e for p in g.manifests for e in read_manifest(p)]
-        datasets[g.name] = build_dataset(model, entries, data_cfg, train=False)
+        datasets[g.name] = build_dataset(model, entries, cfg, train=False)
         if len(datasets[g.name]) == 0:
             raise ConfigError(f"dev set {g.name!r} ({', '.join(g.manifests)}) has no usable utterances")
     return DevSets(datasets, named, monitor)
 
 
-def build_dev_loaders(dev: DevSets, data_cfg: dict, seed: int, world_size: int = 1, rank: int = 0) -> DataLoader | list[DataLoader]:
+def build_dev_loaders(dev: DevSets, data_cfg: DataConfig | Mapping, seed: int, world_size: int = 1, rank: int = 0) -> DataLoader | list[DataLoader]:
     """One loader per dev set; a single dev set gets its loader itself rather
     than a list of one, exactly as before dev sets could be named."""
     loaders = [build_loader(ds, data_cfg, train=False, seed=seed, world_size=world_size, rank=rank) for ds in dev.datasets.values()]
     return loaders[0] if len(loaders) == 1 else loaders
+
+
+class SpeechDataModule(L.LightningDataModule):
+    """The data of a training run: the training set from the source ``data.source``
+    chooses, the dev sets, and their loaders, rank-aware once a Trainer is attached.
+
+    The datasets are built here, so a bad config or manifest fails before a run
+    writes anything; the loaders when Lightning asks for them."""
+
+    def __init__(self, model: CTCModel, data_cfg: DataConfig | Mapping, seed: int = 0):
+        super().__init__()
+        self.cfg = DataConfig.of(data_cfg)
+        self.seed = seed
+        self.source = train_source(self.cfg)
+        self.train_set = build_train_set(model, self.cfg, seed)
+        self.dev = build_dev_sets(model, self.cfg)
+        self._train_loader: DataLoader | None = None
+
+    def _ranks(self) -> tuple[int, int]:
+        return (self.trainer.world_size, self.trainer.global_rank) if self.trainer is not None else (1, 0)
+
+    def train_dataloader(self) -> DataLoader:
+        if self._train_loader is None:  # one loader per run: its sampler keeps the resume position
+            world, rank = self._ranks()
+            self._train_loader = build_loader(self.train_set, self.cfg, train=True, seed=self.seed, world_size=world, rank=rank)
+        return self._train_loader
+
+    def val_dataloader(self) -> DataLoader | list[DataLoader]:
+        world, rank = self._ranks()
+        return build_dev_loaders(self.dev, self.cfg, seed=self.seed, world_size=world, rank=rank)
 
 
 @torch.no_grad()

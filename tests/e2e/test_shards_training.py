@@ -15,7 +15,7 @@ import torch
 from lightning.pytorch.callbacks import ModelCheckpoint
 
 from gru_asr.data.manifest import read_manifest
-from gru_asr.data.shard_batching import BatchingConfig
+from gru_asr.data.batch_plan import BatchingConfig
 from gru_asr.data.shard_reader import ShardBatchStream, ShardedSpeechDataset, ShardLoader
 from gru_asr.data.shards import read_shard_index, write_shards
 from gru_asr.text import TextNormalizer
@@ -101,23 +101,23 @@ class Record(L.Callback):
 
 
 def fit(data, exp, max_steps, resume=None):
-    """Train as gru_asr.training.train does, with the shard loader as the
-    module's resumable ``train_sampler``; returns the batches per epoch."""
-    from gru_asr.training.data import build_dataset, build_loader, read_manifests
+    """Train as gru_asr.training.train does, the shard loader's position kept by the
+    training data stream; returns the batches per epoch."""
+    from gru_asr.training.callbacks.data_stream import FollowEpochLength, TrainingDataStream
+    from gru_asr.training.data import build_loader, build_train_set
     from gru_asr.training.module import CTCTrainingModule
     from tests.conftest import small_model_config
 
     torch.manual_seed(0)
     module = CTCTrainingModule(small_model_config(), {"name": "adamw", "lr": 1e-3, "scheduler": {"name": "warmup_cosine", "warmup_steps": 2}})
     data_cfg = {"train": str(data[0] / "shards"), "batch_seconds": 8.0, "num_workers": 2}
-    train_set = build_dataset(module.model, read_manifests(data_cfg["train"]), data_cfg, train=True)
-    loader = build_loader(train_set, data_cfg, train=True, seed=0)
-    module.train_sampler = loader
-    record = Record()
+    loader = build_loader(build_train_set(module.model, data_cfg), data_cfg, train=True, seed=0)
+    stream, record = TrainingDataStream(), Record()
     trainer = L.Trainer(max_epochs=2, max_steps=max_steps, accelerator="cpu", logger=False, enable_progress_bar=False,
                         enable_model_summary=False, limit_val_batches=0, num_sanity_val_steps=0, callbacks=[
-                            record, ModelCheckpoint(dirpath=exp, save_last=True, save_top_k=0, every_n_train_steps=1)])
-    trainer.fit(module, loader, ckpt_path=resume, weights_only=True)
+                            stream, FollowEpochLength(stream), record,
+                            ModelCheckpoint(dirpath=exp, save_last=True, save_top_k=0, every_n_train_steps=1)])
+    trainer.fit(module, stream.follow(loader), ckpt_path=resume, weights_only=True)
     return record.ids, len(loader)
 
 

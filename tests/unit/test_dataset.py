@@ -122,3 +122,35 @@ def test_a_segment_at_offset_zero_is_read_as_a_segment(tmp_path):
     seg0, whole = read_manifest(path)
     assert segment_bounds(seg0) == (0.0, 1.5)
     assert segment_bounds(whole) == (0.0, None)
+
+
+def test_evaluation_streams_a_batch_at_a_time_and_reports_in_manifest_order(tmp_path, monkeypatch):
+    from gru_asr.audio import load_audio
+    from gru_asr.evaluation.evaluate import evaluate_manifest
+    from gru_asr.inference.api import Model
+    from gru_asr.models import CTCModel
+    from tests.conftest import small_model_config
+
+    torch.manual_seed(0)
+    model = Model(CTCModel(small_model_config()).eval())
+    rng = np.random.default_rng(1)
+    entries = []
+    for i in range(7):
+        seconds = 0.3 + 0.15 * ((5 * i) % 7)  # not in duration order
+        sf.write(tmp_path / f"u{i}.wav", (0.1 * rng.standard_normal(int(16000 * seconds))).astype(np.float32), 16000)
+        entries.append({"id": f"u{i}", "audio": str(tmp_path / f"u{i}.wav"), "duration": seconds, "text": "Abc de"})
+    entries.insert(2, {"id": "missing", "audio": str(tmp_path / "nope.wav"), "duration": 1.0, "text": "hi"})
+    entries.insert(5, {"id": "blank", "audio": str(tmp_path / "u0.wav"), "duration": 0.3, "text": " ?! "})
+    write_manifest(tmp_path / "eval.jsonl", entries)
+    decode_all = model.decode_waveforms
+    decoded = []
+    monkeypatch.setattr(model, "decode_waveforms", lambda wavs, batch_size: decoded.append(len(wavs)) or decode_all(wavs, batch_size))
+    report = evaluate_manifest(model, tmp_path / "eval.jsonl", batch_size=3)
+    assert max(decoded) <= 3 and sum(decoded) == 7  # a batch of audio in memory, never the set
+    kept = [e for e in entries if e["id"].startswith("u")]
+    assert [u["id"] for u in report.utterances] == [e["id"] for e in kept]
+    assert list(report.skipped) == ["missing", "blank"] and report.skipped["blank"] == "empty transcript"
+    wavs = [load_audio(e["audio"], 16000) for e in kept]
+    assert report.audio_seconds == sum(w.numel() for w in wavs) / 16000
+    assert {u["ref"] for u in report.utterances} == {"abc de"}
+    assert [u["hyp"] for u in report.utterances] == [nb[0].text for nb in decode_all(wavs, batch_size=16)]

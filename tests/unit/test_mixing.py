@@ -15,7 +15,9 @@ from gru_asr.data.sampler import DurationBatchSampler
 from gru_asr.decoders.base import Hypothesis
 from gru_asr.models import CTCModel
 from gru_asr.schemas import ConfigError
+from gru_asr.training.callbacks.data_stream import FollowEpochLength, TrainingDataStream
 from gru_asr.training.data import (
+    SpeechDataModule,
     build_dataset,
     build_dev_loaders,
     build_dev_sets,
@@ -271,10 +273,12 @@ def test_config_forms_are_parsed(corpora):
 def test_train_loader_mixes_the_configured_corpora(corpora):
     model = CTCModel(small_model_config())
     cfg = data_cfg([{"manifest": corpora["a_train"], "weight": 1.0}, {"manifest": corpora["b_train"], "weight": 0.5}], corpora["a_dev"])
-    dataset = build_dataset(model, read_manifests(cfg["train"]), cfg, train=True)
-    assert len(dataset) == 120 + 300 - 2  # the empty transcripts were dropped
-    loader = build_loader(dataset, cfg, train=True, seed=0)
+    data = SpeechDataModule(model, cfg)
+    dataset = data.train_set
+    assert data.source == "manifest" and len(dataset) == 120 + 300 - 2  # the empty transcripts were dropped
+    loader = data.train_dataloader()
     assert isinstance(loader.batch_sampler, MixedDurationBatchSampler)
+    assert data.train_dataloader() is loader  # one loader per run: it keeps the resume position
     seconds = Counter()
     for b in loader.batch_sampler:
         for i in b:
@@ -283,7 +287,7 @@ def test_train_loader_mixes_the_configured_corpora(corpora):
     assert seconds["a"] == pytest.approx(a_total)
     assert abs(seconds["b"] - 0.5 * a_total) <= 2.0
     # dev loaders are never mixed
-    assert type(build_loader(dataset, cfg, train=False, seed=0).batch_sampler) is DurationBatchSampler
+    assert type(data.val_dataloader().batch_sampler) is DurationBatchSampler
 
 
 def test_single_manifest_config_builds_the_old_sampler(corpora):
@@ -420,8 +424,8 @@ def test_every_epoch_is_validated_and_run_in_full_when_its_batch_count_changes(t
     module.decoder = SaysABC()
     batches = [dev_batch(["abc"], seed=s) for s in range(6)]
     sampler = EpochLengths([4, 2, 6])  # Lightning counts 4 at setup
-    module.train_sampler = sampler
-    train = DataLoader(batches, batch_sampler=sampler, collate_fn=lambda items: items[0])
+    stream = TrainingDataStream()
+    train = stream.follow(DataLoader(batches, batch_sampler=sampler, collate_fn=lambda items: items[0]))
     steps, validations = [], []
 
     class Count(L.Callback):
@@ -433,7 +437,8 @@ def test_every_epoch_is_validated_and_run_in_full_when_its_batch_count_changes(t
                 validations.append(trainer.current_epoch)
 
     trainer = L.Trainer(accelerator="cpu", max_epochs=3, logger=False, enable_checkpointing=False,
-                        enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0, callbacks=[Count()])
+                        enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0,
+                        callbacks=[stream, FollowEpochLength(stream), Count()])
     trainer.fit(module, train, loader_of([dev_batch(["abc"])]))
     assert validations == [0, 1, 2]  # without the fix: epoch 1 (2 < 4 batches) was not validated
     assert [steps.count(e) for e in range(3)] == [4, 2, 6]  # and epoch 2 was cut at 4

@@ -1,3 +1,4 @@
+import logging
 import random
 
 import pytest
@@ -80,3 +81,14 @@ def test_tiny_eval_set_is_padded_so_every_rank_gets_a_batch():
     assert [list(s) for s in ranks] == [[[0]], [[0]]]
     with pytest.raises(ValueError, match="cannot make equally many batches"):
         list(DurationBatchSampler([2.0], 10.0, shuffle=True, world_size=2, rank=0))
+
+
+def test_a_resume_with_another_number_of_ranks_restarts_the_epoch(caplog):
+    d = durations()
+    state = DurationBatchSampler(d, 40.0, seed=9, world_size=2).state_dict(batches_consumed=3)
+    assert state == {"epoch": 0, "batches_consumed": 3, "seed": 9, "world_size": 2}  # the format every source saves
+    single = DurationBatchSampler(d, 40.0, seed=0)
+    with caplog.at_level(logging.WARNING, logger="gru_asr.data.batch_plan"):
+        single.load_state_dict(state)
+    assert "restarts from its first batch" in caplog.text
+    assert list(single) == DurationBatchSampler(d, 40.0, seed=9).rank_batches()

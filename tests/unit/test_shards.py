@@ -11,8 +11,9 @@ import soundfile as sf
 import torch
 
 from gru_asr.audio import load_audio
+from gru_asr.data.dataset import SpeechDataset
 from gru_asr.data.manifest import read_manifest, segment_bounds
-from gru_asr.data.shard_batching import BatchingConfig, EpochPlan, equalize, plan_epoch
+from gru_asr.data.batch_plan import BatchingConfig, EpochPlan, equalize, plan_epoch
 from gru_asr.data.shard_reader import ShardBatchStream, ShardedSpeechDataset, ShardLoader
 from gru_asr.data.shards import is_shard_index, read_shard_index, read_shard_members, write_shards
 from gru_asr.text import TextNormalizer
@@ -89,6 +90,28 @@ def test_round_trip_keeps_ids_texts_and_samples(manifest, tmp_path, audio_format
     assert set(by_id) == set(items)
     for utt, (audio, text) in by_id.items():
         assert torch.equal(audio, items[utt]["audio"]) and text == items[utt]["text"]
+
+
+def test_a_manifest_and_its_shards_give_the_same_items(manifest, tmp_path):
+    """One item path for every source: same ids, transcripts, labels, samples and skips."""
+    entries = read_manifest(manifest)
+    write_shards(entries, tmp_path / "shards", shard_size=5, audio_format="wav")
+    frames = lambda samples: samples // 1600  # 10 output frames a second: the shortest fail CTC  # noqa: E731
+    in_memory = SpeechDataset(entries, SR, TextNormalizer(), CharTokenizer(), max_output_frames=frames)
+    sharded = corpus(tmp_path / "shards", max_output_frames=frames)
+    from_manifest = {it["id"]: it for it in map(in_memory.__getitem__, range(len(in_memory)))}
+    from_shards = {it["id"]: it for it in map(sharded.__getitem__, range(len(sharded)))}
+    assert from_manifest.keys() == from_shards.keys() == {e["id"] for e in entries}
+    errors = {u for u, it in from_manifest.items() if "error" in it}
+    assert errors and errors != set(from_manifest)  # both outcomes are compared
+    for utt, item in from_manifest.items():
+        other = from_shards[utt]
+        assert item.keys() == other.keys()
+        if "error" in item:
+            assert item["error"] == other["error"]
+            continue
+        assert item["text"] == other["text"] and torch.equal(item["tokens"], other["tokens"])
+        torch.testing.assert_close(item["audio"], other["audio"], atol=0, rtol=0)
 
 
 def test_segments_are_cut_into_their_own_audio(manifest, tmp_path):
@@ -206,6 +229,10 @@ def test_resume_leaves_out_exactly_the_batches_handed_out(manifest, tmp_path):
     resumed.load_state_dict(interrupted.state_dict())
     assert head + [b["ids"] for b in resumed] == reference
     assert resumed.state_dict()["epoch"] == 0 and [b["ids"] for b in resumed] != reference  # then epoch 1
+    # checkpoints written before every source shared the state format call the count "batches"
+    legacy = ShardLoader(stream(tmp_path / "shards", seed=5))
+    legacy.load_state_dict({"epoch": 0, "batches": 4, "seed": 5, "world_size": 1, "num_workers": 0})
+    assert [b["ids"] for b in legacy] == reference[4:]
     # two workers: the skip is spread over them as the DataLoader interleaves them
     s = stream(tmp_path / "shards", seed=5, num_workers=2)
     full = [b["ids"] for b in rank_batches(s)]
@@ -217,9 +244,10 @@ def test_resume_leaves_out_exactly_the_batches_handed_out(manifest, tmp_path):
 def test_equal_counts_by_splitting_then_empty_batches():
     plan = plan_epoch([[(0, 1.0), (1, 1.0), (2, 1.0)], [(0, 1.0)]], BatchingConfig(max_seconds=10.0), seed=0, epoch=0, world_size=2, rank=1)
     assert plan.batches_per_rank == 1 and sum(map(len, plan.batches)) == 1
-    # rank 0 has one batch of 3 and must reach 4: split once, then 2 empty batches
+    # rank 0 has one batch of 3 and must reach 4: split the largest while one has two
+    # utterances (3 -> 1 + 2 -> 1 + 1 + 1), then one empty batch
     per_worker = equalize([[[(0, 0), (0, 1), (0, 2)]]], 4)
-    assert sorted(map(len, per_worker[0])) == [0, 0, 1, 2]
+    assert list(map(len, per_worker[0])) == [1, 1, 1, 0]
     assert sorted(k for b in per_worker[0] for k in b) == [(0, 0), (0, 1), (0, 2)]
     assert EpochPlan(0, 6, [[], [], []], [[[]] * 3, [[]], [[]] * 2]).resume_point(4) == ([2, 1, 1], 1)
 
@@ -240,26 +268,30 @@ def test_duration_limits_are_reported_at_build_time(manifest, tmp_path):
 
 
 def test_training_uses_the_shard_reader_for_a_shard_folder(manifest, tmp_path):
+    from gru_asr.data.manifest import ManifestError
     from gru_asr.models import CTCModel
-    from gru_asr.training.data import build_dataset, build_loader, compute_normalization_stats, read_manifests
+    from gru_asr.training.data import SpeechDataModule, compute_normalization_stats
     from tests.conftest import small_model_config
 
     write_shards(read_manifest(manifest), tmp_path / "shards", shard_size=5)
     assert is_shard_index(tmp_path / "shards") and is_shard_index(str(tmp_path / "shards/shards.jsonl"))
     assert is_shard_index([str(tmp_path / "shards")]) and not is_shard_index(str(manifest))
     model = CTCModel(small_model_config())
-    data_cfg = {"train": str(tmp_path / "shards"), "batch_seconds": 4.0, "num_workers": 0, "min_duration": 0.0, "max_duration": 20.0}
-    train_set = build_dataset(model, read_manifests(data_cfg["train"]), data_cfg, train=True)
-    assert isinstance(train_set, ShardedSpeechDataset) and len(train_set) == 19
-    compute_normalization_stats(model, train_set, max_utterances=5)  # random access into the tars
-    loader = build_loader(train_set, data_cfg, train=True, seed=0)
+    data_cfg = {"train": str(tmp_path / "shards"), "dev": str(manifest), "batch_seconds": 4.0, "num_workers": 0, "min_duration": 0.0}
+    data = SpeechDataModule(model, data_cfg)  # data.source: auto
+    assert data.source == "shards" and isinstance(data.train_set, ShardedSpeechDataset) and len(data.train_set) == 19
+    assert SpeechDataModule(model, {**data_cfg, "source": "shards"}).source == "shards"
+    with pytest.raises(ManifestError):  # the key decides, not what the path looks like
+        SpeechDataModule(model, {**data_cfg, "source": "manifest"})
+    compute_normalization_stats(model, data.train_set, max_utterances=5)  # random access into the tars
+    loader = data.train_dataloader()
     assert isinstance(loader, ShardLoader)
     batches = list(loader)
     trained = [u for b in batches for u in b["ids"]]
     skipped = dict(s for b in batches for s in b["skipped"])  # the shortest are too short for CTC here
     assert all("too short for its transcript" in why for why in skipped.values())
     assert len(batches) == len(loader) and sorted(trained + list(skipped)) == sorted(e["id"] for e in read_manifest(manifest))
-    assert loader.state_dict()["epoch"] == 0 and loader.state_dict()["batches"] == len(loader)
+    assert loader.state_dict()["epoch"] == 0 and loader.state_dict()["batches_consumed"] == len(loader)
 
 
 def test_cli_writes_shards(manifest, tmp_path):

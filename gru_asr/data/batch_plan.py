@@ -1,7 +1,45 @@
-"""The batches of one epoch of a sharded corpus, planned from durations alone.
+"""The one batch planner: which utterances form which batch, on which rank, in what order.
 
-Every rank and every loader worker computes the same plan from the shard
-durations (seeded by ``seed`` and the epoch), so nobody needs to talk to anybody:
+Pure functions of durations, options, seed and epoch: every rank and every
+loader worker computes the same plan, so nobody needs to talk to anybody, and a
+resumed run replays an epoch exactly. Its users are thin:
+:class:`~gru_asr.data.sampler.DurationBatchSampler` (a manifest in memory),
+:class:`~gru_asr.data.mixing.MixedDurationBatchSampler` (a weighted draw from
+several corpora, planned like one manifest) and
+:class:`~gru_asr.data.shard_reader.ShardBatchStream` (tar shards, streamed).
+
+Shared by all of them:
+
+* **Cutting** (:func:`cut_batches`): utterances in a given order are filled
+  greedily into batches whose *padded* size (longest x count) stays within
+  ``max_seconds`` (and within ``max_batch_size``); a longer utterance goes alone.
+* **Rank evening** (:func:`split_largest`): DDP waits at every step for all
+  ranks, so every rank must get equally many batches. Batches are split in two,
+  the largest first, until the count is reached; nothing is dropped or repeated.
+* **Resume state** (:func:`position_state`, :func:`read_position`), saved with
+  every checkpoint under ``sampler``::
+
+      {"epoch": 3,                # the epoch being trained
+       "batches_consumed": 120,   # batches of it this rank trained
+       "seed": 0, "world_size": 2,  # what the plan depends on besides the epoch
+       "num_workers": 2,          # streamed shards only (workers split the shards)
+       "mixture": {...}}          # weighted corpora only (names, weights, epoch_seconds)
+
+  Restoring it replays the same plan and leaves out the consumed batches. If
+  what the plan depends on changed (another number of ranks, say), the
+  interrupted epoch restarts from its first batch, with a warning. Checkpoints of
+  sharded runs written before the planner was shared name the count ``batches``;
+  they load.
+
+**A manifest in memory** (:func:`plan_in_memory`): the epoch's utterances are
+sorted by duration and cut into ``num_buckets`` buckets of equal count; each
+bucket is shuffled (seeded by seed and epoch) and cut into batches; the batch
+order is shuffled (sorted shortest first in the SortaGrad epoch 0). The global
+list is made a multiple of the number of ranks and rank ``r`` takes batches
+``r, r + world_size, ...``. An evaluation set too small to split (no shuffling)
+repeats its first batch instead, as ``DistributedSampler`` pads.
+
+**Streamed shards** (:func:`plan_epoch`): nothing is held in memory but durations.
 
 1. **Shard order**: all shards, shuffled per epoch.
 2. **Shards to ranks, then to workers**: in that order, each shard goes to the
@@ -11,14 +49,11 @@ durations (seeded by ``seed`` and the epoch), so nobody needs to talk to anybody
 3. **Batches per worker**: its utterances, shard after shard, pass a shuffle
    buffer (a random one of ``shuffle_buffer`` leaves as each new one arrives)
    into a bucketing pool; when the pool holds ``bucket_buffer`` utterances they
-   are sorted by duration, cut greedily into batches whose padded size
-   (longest x count) stays within ``max_seconds`` (a longer utterance goes
-   alone), and those batches leave in random order. This is dynamic bucketing
-   over a sliding window, as lhotse's streaming ``DynamicBucketingSampler`` does.
-4. **Equal counts per rank** (DDP waits at every step for all ranks, so a rank
-   with fewer batches would hang the others at the epoch end): each rank knows
-   every rank's count; one that is short of the largest splits its biggest
-   batches in two (nothing dropped or repeated) and, only if no batch is left
+   are sorted by duration, cut into batches, and those leave in random order.
+   This is dynamic bucketing over a sliding window, as lhotse's streaming
+   ``DynamicBucketingSampler`` does.
+4. **Equal counts per rank**: each rank knows every rank's count; one that is
+   short of the largest splits its biggest batches and, only if no batch is left
    to split, adds empty batches, which train as a zero-gradient step.
 5. **The same count every epoch**: Lightning reads the length once, so every
    epoch is padded (as in 4) to one length, fixed before epoch 0 with a margin
@@ -28,18 +63,21 @@ durations (seeded by ``seed`` and the epoch), so nobody needs to talk to anybody
 
 The reader executes the plan while streaming: it keeps an utterance's bytes from
 the moment it is read until its batch is complete, which the two buffers bound.
-The plan depends on the seed, the epoch, the number of ranks and of workers
-and the batching options; changing any of them gives other batches.
 """
 
 from __future__ import annotations
 
+import heapq
 import itertools
+import logging
 import math
 import random
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Sequence
+from typing import Hashable, Iterable, Iterator, Sequence, TypeVar
 
+log = logging.getLogger(__name__)
+
+K = TypeVar("K", bound=Hashable)  # what a batch holds: dataset indices, or (shard, position) keys
 Key = tuple[int, int]  # (shard number, position of the utterance in the shard)
 
 
@@ -47,15 +85,117 @@ Key = tuple[int, int]  # (shard number, position of the utterance in the shard)
 class BatchingConfig:
     max_seconds: float  # padded seconds per batch (longest utterance x count)
     max_batch_size: int | None = None
-    shuffle_buffer: int = 500  # utterances; 0 or 1 turns the buffer off
-    bucket_buffer: int = 500  # utterances sorted together before cutting into batches
-    shuffle: bool = True  # False: shard order as written, no shuffling (evaluation)
+    shuffle: bool = True  # False: a fixed order, no shuffling (evaluation)
+    sortagrad: bool = False  # in memory: epoch 0 shortest batches first
+    num_buckets: int = 10  # in memory: equal-count duration buckets
+    shuffle_buffer: int = 500  # streamed: utterances; 0 or 1 turns the buffer off
+    bucket_buffer: int = 500  # streamed: utterances sorted together before cutting into batches
 
     def __post_init__(self) -> None:
         if self.max_seconds <= 0:
             raise ValueError("max_seconds must be positive")
         if self.bucket_buffer < 1:
             raise ValueError("bucket_buffer must be at least 1")
+
+
+# --------------------------------------------------------------------------- shared steps
+
+
+def cut_batches(items: Iterable[tuple[K, float]], max_seconds: float, max_batch_size: int | None) -> list[list[K]]:
+    """Greedy batches of ``(key, duration)`` in the order given, padded size within ``max_seconds``."""
+    batches, cur, longest = [], [], 0.0
+    for key, dur in items:
+        grown = max(longest, dur)
+        full = max_batch_size is not None and len(cur) >= max_batch_size
+        if cur and (grown * (len(cur) + 1) > max_seconds or full):
+            batches.append(cur)
+            cur, grown = [], dur
+        cur.append(key)
+        longest = grown
+    if cur:
+        batches.append(cur)
+    return batches
+
+
+def split_largest(per_worker: list[list[list[K]]], count: int) -> list[list[list[K]]]:
+    """Split the largest batch in two, its halves taking its place, until the lists
+    hold ``count`` batches in all or no batch has two utterances left. Of equally
+    large batches the first (in worker, then list order) is split first."""
+    deficit = count - sum(map(len, per_worker))
+    if deficit <= 0:
+        return per_worker
+    # A batch's place is (worker, path): the path of a half extends its parent's
+    # with 0 or 1, so sorting paths gives the order in-place splitting would.
+    pieces = {(w, (j,)): b for w, bs in enumerate(per_worker) for j, b in enumerate(bs)}
+    heap = [(-len(b), place) for place, b in pieces.items() if len(b) > 1]
+    heapq.heapify(heap)
+    for _ in range(deficit):
+        if not heap:
+            break
+        _, (w, path) = heapq.heappop(heap)
+        b = pieces.pop((w, path))
+        for half, part in enumerate((b[: len(b) // 2], b[len(b) // 2 :])):
+            place = (w, path + (half,))
+            pieces[place] = part
+            if len(part) > 1:
+                heapq.heappush(heap, (-len(part), place))
+    out: list[list[list[K]]] = [[] for _ in per_worker]
+    for (w, _), b in sorted(pieces.items(), key=lambda kv: kv[0]):
+        out[w].append(b)
+    return out
+
+
+def position_state(epoch: int, batches_consumed: int, layout: dict) -> dict:
+    """The resume state of every source (see the module docstring)."""
+    return {"epoch": int(epoch), "batches_consumed": int(batches_consumed), **layout}
+
+
+def read_position(state: dict, layout: dict) -> tuple[int, int]:
+    """``(epoch, batches to leave out)`` from a saved state, for a source whose
+    plan now depends on ``layout``; a plan that changed restarts the epoch."""
+    epoch = int(state["epoch"])
+    done = int(state["batches_consumed"] if "batches_consumed" in state else state["batches"])
+    changed = {k: (state[k], v) for k, v in layout.items() if k in state and state[k] != v}
+    if changed and done:
+        log.warning("resuming with other %s than the checkpoint: epoch %d restarts from its first batch", changed, epoch)
+        done = 0
+    return epoch, done
+
+
+# --------------------------------------------------------------------------- in memory
+
+
+def plan_in_memory(indices: Sequence[int], durations: Sequence[float], cfg: BatchingConfig, *, seed: int, epoch: int, world_size: int = 1) -> list[list[int]]:
+    """The global batch list of an epoch of utterances held in memory (identical on
+    every rank; rank ``r`` takes every ``world_size``-th batch from ``r``)."""
+    rng = random.Random(seed * 1_000_003 + epoch)
+    order = sorted(indices, key=lambda i: (durations[i], i))
+    n = len(order)
+    size = -(-n // max(1, cfg.num_buckets)) if n else 1
+    batches: list[list[int]] = []
+    for start in range(0, n, size):
+        bucket = order[start : start + size]
+        if cfg.shuffle:
+            rng.shuffle(bucket)
+        batches.extend(cut_batches(((i, durations[i]) for i in bucket), cfg.max_seconds, cfg.max_batch_size))
+    if cfg.sortagrad and epoch == 0:
+        batches.sort(key=lambda b: max(durations[i] for i in b))
+    elif cfg.shuffle:
+        rng.shuffle(batches)
+    if world_size == 1 or not batches:
+        return batches
+    batches = split_largest([batches], -(-len(batches) // world_size) * world_size)[0]
+    short = -len(batches) % world_size
+    if short and cfg.shuffle:
+        raise ValueError(
+            f"{sum(map(len, batches))} utterances cannot make equally many batches for "
+            f"{world_size} ranks; use more data or fewer ranks"
+        )
+    # Evaluation on a set smaller than the number of ranks: every rank takes part.
+    return batches + [batches[0]] * short
+
+
+# --------------------------------------------------------------------------- streamed shards
 
 
 @dataclass
@@ -115,30 +255,14 @@ def least_loaded(items: Sequence[int], seconds: Sequence[float], bins: int) -> l
     return out
 
 
-def cut_sorted(items: Sequence[tuple[Key, float]], max_seconds: float, max_batch_size: int | None) -> list[list[tuple[Key, float]]]:
-    """Greedy batches of items sorted by duration, padded size within ``max_seconds``."""
-    batches, cur, longest = [], [], 0.0
-    for key, dur in items:
-        grown = max(longest, dur)
-        full = max_batch_size is not None and len(cur) >= max_batch_size
-        if cur and (grown * (len(cur) + 1) > max_seconds or full):
-            batches.append(cur)
-            cur, grown = [], dur
-        cur.append((key, dur))
-        longest = grown
-    if cur:
-        batches.append(cur)
-    return batches
-
-
 def stream_batches(items: Iterable[tuple[Key, float]], cfg: BatchingConfig, rng: random.Random) -> list[list[Key]]:
-    """Batches of one worker's utterance stream (step 3 of the module docstring)."""
+    """Batches of one worker's utterance stream (streamed step 3 of the module docstring)."""
     batches: list[list[Key]] = []
     pool: list[tuple[Key, float]] = []
 
     def flush() -> None:
         pool.sort(key=lambda kd: (kd[1], kd[0]))
-        cut = [[k for k, _ in b] for b in cut_sorted(pool, cfg.max_seconds, cfg.max_batch_size)]
+        cut = cut_batches(pool, cfg.max_seconds, cfg.max_batch_size)
         if cfg.shuffle:
             rng.shuffle(cut)
         batches.extend(cut)
@@ -169,26 +293,10 @@ def stream_batches(items: Iterable[tuple[Key, float]], cfg: BatchingConfig, rng:
 
 
 def equalize(per_worker: list[list[list[Key]]], target: int) -> list[list[list[Key]]]:
-    """Raise one rank's batch count to ``target`` (step 4): split its largest
-    batches in two, then add empty batches to the workers with the fewest."""
-    deficit = target - sum(map(len, per_worker))
-    if deficit <= 0:
-        return per_worker
-    candidates = sorted(
-        ((len(b), w, j) for w, bs in enumerate(per_worker) for j, b in enumerate(bs) if len(b) > 1),
-        key=lambda t: (-t[0], t[1], t[2]),
-    )[:deficit]
-    split = {(w, j) for _, w, j in candidates}
-    out: list[list[list[Key]]] = []
-    for w, bs in enumerate(per_worker):
-        new: list[list[Key]] = []
-        for j, b in enumerate(bs):
-            if (w, j) in split:
-                new += [b[: len(b) // 2], b[len(b) // 2 :]]
-            else:
-                new.append(b)
-        out.append(new)
-    for _ in range(deficit - len(split)):
+    """Raise one rank's batch count to ``target`` (streamed step 4): split its largest
+    batches (:func:`split_largest`), then add empty batches to the workers with the fewest."""
+    out = split_largest(per_worker, target)
+    for _ in range(target - sum(map(len, out))):
         min(out, key=len).append([])
     return out
 
