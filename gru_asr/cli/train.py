@@ -40,6 +40,9 @@ def train_main(argv: list[str]) -> int:
         primary = config_dir()
     except (ConfigLocationError, RegistryError) as err:  # no config folder; a plugin that registers a taken name
         return _error(str(err))
+    moved = moved_trainer_option(argv)
+    if moved:  # caught here: Hydra would refuse the override first, with a traceback hint
+        return _error(moved)
 
     import hydra
     from omegaconf import DictConfig
@@ -66,6 +69,20 @@ def train_main(argv: list[str]) -> int:
     sys.argv = ["gru-asr train", *argv]
     hydra.main(config_path=str(primary), config_name="train", version_base="1.3")(_run)()
     return 0
+
+
+def moved_trainer_option(overrides: Iterable[str]) -> str | None:
+    """The one-line message for a command-line override of an option that left ``trainer``
+    (``trainer.ema={decay: 0.999}`` is now ``ema={decay: 0.999}``); ``None`` if there is none."""
+    from gru_asr.training.config import MOVED_OUT_OF_TRAINER
+
+    for item in overrides:
+        key = item.partition("=")[0].lstrip("+~")
+        head, _, option = key.partition(".")
+        if head == "trainer" and option.partition(".")[0] in MOVED_OUT_OF_TRAINER:
+            new = option.partition(".")[0]
+            return f"trainer.{new} moved to {new} (a top-level key: {key.replace('trainer.', '', 1)}=...)"
+    return None
 
 
 def _relaunch_as_this_module(plugin_args: list[str]) -> None:

@@ -33,7 +33,7 @@ def read_checkpoint(path: str | Path) -> dict:
 def model_from_checkpoints(paths: list[str | Path]) -> CTCModel:
     """The model of one checkpoint, or the element-wise mean of several
     checkpoints' weights (they must come from the same config). From a run
-    with ``trainer.ema`` the weight average is taken, not the trained weights."""
+    with ``ema`` the weight average is taken, not the trained weights."""
     if not paths:
         raise ValueError("no checkpoints given")
     ckpts = [read_checkpoint(p) for p in paths]
@@ -42,11 +42,11 @@ def model_from_checkpoints(paths: list[str | Path]) -> CTCModel:
         raise PackageError(f"{paths[0]}: checkpoint has no model_config (not written by gru-asr train)")
     if any(c != configs[0] for c in configs[1:]):
         raise PackageError("checkpoints to average come from different model configs")
-    # A run with trainer.ema ranked its checkpoints by the weight average
+    # A run with ema ranked its checkpoints by the weight average
     # (``ema_model.*``), so that is what is averaged and packaged.
     prefixes = ["ema_model." if any(k.startswith("ema_model.") for k in c["state_dict"]) else "model." for c in ckpts]
     if len(set(prefixes)) > 1:
-        raise PackageError("checkpoints to average mix runs with and without trainer.ema")
+        raise PackageError("checkpoints to average mix runs with and without ema")
     prefix = prefixes[0]
     states = [{k[len(prefix):]: v for k, v in c["state_dict"].items() if k.startswith(prefix)} for c in ckpts]
     averaged = {}

@@ -3,7 +3,7 @@
 On small corpora the dev WER of consecutive checkpoints swings by a point or more
 (AN4: 9.8-11.5 % over the last ten epochs of one run) because each one is a single
 noisy point of the optimizer's path. The average of that path over the last few
-hundred steps sits nearer the middle of the valley. ``trainer.ema`` keeps it
+hundred steps sits nearer the middle of the valley. ``ema`` keeps it
 (NeMo's EMA callback, timm's ``ModelEmaV2``): after every optimizer step
 
     ema = d * ema + (1 - d) * weights,   d = min(decay, (1 + n) / (10 + n))
@@ -15,15 +15,19 @@ The average is a frozen copy of the model inside the training module
 (``ema_model``): checkpoints carry it beside the trained weights, a resumed run
 continues it exactly, validation measures it (it is what checkpoints are ranked
 by), and packaging and checkpoint averaging take it
-(:func:`gru_asr.packaging.checkpoint.model_from_checkpoints`).
+(:func:`gru_asr.packaging.checkpoint.model_from_checkpoints`). The callback
+:class:`gru_asr.training.callbacks.ExponentialMovingAverage` keeps it up to date.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
 
 import torch
 from torch import nn
+
+log = logging.getLogger(__name__)
 
 
 def ema_decay_at(updates_done: int, decay: float) -> float:
@@ -52,3 +56,22 @@ def update_ema(shadow: nn.Module, model: nn.Module, decay: float) -> None:
     for s, m in zip(shadow.buffers(), model.buffers(), strict=True):
         if not s.is_floating_point():
             s.copy_(m)
+
+
+def match_average_to(checkpoint: dict, keeps_average: bool) -> None:
+    """Resuming with ``ema`` switched on or off since ``checkpoint`` was written (call it
+    before Lightning loads the state dict, strictly): a new average starts from the
+    checkpoint's weights; one no longer wanted is dropped."""
+    weights = checkpoint.get("state_dict")
+    if weights is None:
+        return
+    has_average = any(k.startswith("ema_model.") for k in weights)
+    if keeps_average and not has_average:
+        log.warning("the checkpoint has no weight average (ema was off): it starts from the checkpoint's weights")
+        for key in [k for k in weights if k.startswith("model.")]:
+            weights["ema_" + key] = weights[key].clone()
+        checkpoint.setdefault("gru_asr", {})["ema_updates"] = 0
+    elif not keeps_average and has_average:
+        log.warning("ema is off: the checkpoint's weight average is dropped, training goes on from its weights")
+        for key in [k for k in weights if k.startswith("ema_model.")]:
+            del weights[key]

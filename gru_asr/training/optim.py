@@ -67,3 +67,28 @@ def build_scheduler(optimizer, cfg: dict, total_steps: int, time_fraction: Calla
             pct_start=float(cfg.get("pct_start", 0.3)),
         )
     raise ValueError(f"unknown scheduler {name!r}; choose warmup_cosine, onecycle, noam or constant")
+
+
+def time_budget_fraction(trainer) -> Callable[[], float] | None:
+    """Training time used so far over ``trainer.max_time`` (``None`` without a budget),
+    for ``time_aware`` schedules.
+
+    Read from Lightning's ``Timer`` through its public methods; its state is
+    checkpointed, so a resumed run counts the time spent before the interruption. Under
+    DDP rank 0's clock is broadcast so that every rank steps to the same learning rate.
+    """
+    from lightning.pytorch.callbacks import Timer
+
+    timer = next((c for c in trainer.callbacks if isinstance(c, Timer) and c.time_remaining("train") is not None), None)
+    if timer is None:
+        return None
+    elapsed = timer.time_elapsed("train")
+    budget = elapsed + timer.time_remaining("train")
+
+    def fraction() -> float:
+        value = timer.time_elapsed("train") / budget
+        if trainer.world_size > 1:
+            value = trainer.strategy.broadcast(value, src=0)
+        return value
+
+    return fraction

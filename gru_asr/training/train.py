@@ -7,6 +7,7 @@ import logging
 import os
 import shutil
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +19,16 @@ from lightning.pytorch.utilities.exceptions import MisconfigurationException
 from omegaconf import DictConfig, OmegaConf
 
 from gru_asr.packaging import save_package
+from gru_asr.schemas import ConfigError
+from gru_asr.training.callbacks import FollowEpochLength, SkippedUtterances, TrainingDataStream
 from gru_asr.training.checkpointing import (
     AtomicCheckpointIO,
     MidEpochCheckpoint,
     latest_complete_checkpoint,
     remove_unfinished_writes,
 )
-from gru_asr.training.data import build_dataset, build_dev_loaders, build_dev_sets, build_loader, compute_normalization_stats, read_manifests
+from gru_asr.training.config import TrainingOptions, text_options, training_options
+from gru_asr.training.data import build_dev_loaders, build_dev_sets, build_loader, build_train_set, compute_normalization_stats
 from gru_asr.training.init_from import load_initial_weights
 from gru_asr.training.module import CTCTrainingModule
 from gru_asr.training.preemption import PreemptionCheckpoint
@@ -43,7 +47,7 @@ def model_config_from(cfg: DictConfig) -> dict[str, Any]:
     # so the stored config is complete.
     return {
         "sample_rate": c["sample_rate"],
-        "text": c.get("text", {}),
+        "text": text_options(c.get("text")),
         "tokenizer": _self_contained_tokenizer(validate("tokenizer", c["tokenizer"])),
         "frontend": validate("frontend", c["frontend"]),
         "augment": [validate("augmentation", a) for a in c.get("augment") or []],
@@ -59,7 +63,6 @@ def _self_contained_tokenizer(config: dict) -> dict:
     so checkpoints and the packaged model carry the tokenizer and need no other file."""
     if not config.get("model_file"):
         return {k: v for k, v in config.items() if not (k == "model_file" and v is None)}
-    from gru_asr.schemas import ConfigError
     from gru_asr.tokenizers import build_tokenizer
 
     try:
@@ -98,8 +101,6 @@ def scheduler_restart() -> bool:
 def check_exp_dir(exp_dir: str | Path, resume: str | None, overwrite: bool) -> None:
     """Refuse to start a new run in a folder that holds another run's checkpoints or
     model, unless the run resumes it (``resume_from``) or replaces it (``overwrite=true``)."""
-    from gru_asr.schemas import ConfigError
-
     exp_dir = Path(exp_dir)
     if exp_dir.exists() and not exp_dir.is_dir():
         raise ConfigError(f"exp_dir={exp_dir}: not a folder")
@@ -142,73 +143,118 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, Any
     model, the data, the trainer settings); bad config raises ``ConfigError`` (or the
     manifest/registry error naming the file or field) with the folder untouched.
     """
-    from gru_asr.schemas import ConfigError
-
-    exp_dir = Path(cfg.exp_dir)
-    resume = cfg.get("resume_from")
-    overwrite = bool(cfg.get("overwrite") or False)
-    if resume is None and scheduler_restart():
-        resume = "last"  # the cluster restarted this job: continue its run, never refuse or replace it
-        overwrite = False
+    exp_dir, resume, overwrite = Path(cfg.exp_dir), *run_continuation(cfg)
     check_exp_dir(exp_dir, resume, overwrite)
     L.seed_everything(int(cfg.seed), workers=True, verbose=False)  # logged once the config is valid
     torch.set_num_threads(int(cfg.get("num_threads") or torch.get_num_threads()))
-
-    model_cfg = model_config_from(cfg)
+    options = training_options(cfg)
     trainer_cfg = OmegaConf.to_container(cfg.trainer, resolve=True)
-    ckpt_cfg = trainer_cfg.pop("checkpoint", {})
-    early = trainer_cfg.pop("early_stopping", None)
-    ema = trainer_cfg.pop("ema", None)  # {decay: 0.999}: validate, rank and package a weight average
-    if ema and str(trainer_cfg.get("precision", "32-true")) in ("16-true", "bf16-true", "16", "bf16"):
-        # Half-precision weights: an update of (1 - decay) = 0.002 is below their rounding step.
-        raise ConfigError(f"trainer.ema needs float32 weights; precision {trainer_cfg['precision']!r} keeps them in half "
-                          "precision (use 16-mixed or bf16-mixed)")
-    interctc = OmegaConf.to_container(cfg.interctc, resolve=True) if cfg.get("interctc") is not None else None
-    try:
-        module = CTCTrainingModule(model_cfg, OmegaConf.to_container(cfg.optim, resolve=True), ema_config=ema,
-                                   interctc_config=interctc)
-    except (ValueError, TypeError) as err:  # a component or option refused its settings
-        raise ConfigError(f"model config: {err}") from None
+    module = build_module(cfg, options, trainer_cfg)
     data_cfg = OmegaConf.to_container(cfg.data, resolve=True)
-    train_set = build_dataset(module.model, read_manifests(data_cfg["train"]), data_cfg, train=True)
+    train_set = build_train_set(module.model, data_cfg)  # from the source data.source chooses
     dev_sets = build_dev_sets(module.model, data_cfg)  # one dataset per named dev set
     if len(train_set) == 0:
         raise ConfigError(f"data.train: no usable training utterances ({len(train_set.report.skipped)} skipped); "
                           "check the manifest with gru-asr data check")
-    module.skipped.skipped.update(train_set.report.skipped)
+    set_initial_weights(module, cfg, train_set, data_cfg, resume)
+    run = RunCallbacks.build(exp_dir, options, train_set.report.skipped, extra_callbacks)
+    trainer = build_trainer(exp_dir, trainer_cfg, run.all)
+    # The config is valid: from here on the run may change exp_dir.
+    prepare_exp_dir(exp_dir, cfg, replace_previous=overwrite and not resume)
+    log.info("seed %d, run folder %s", int(cfg.seed), exp_dir)
+    seed, world, rank = int(cfg.seed), trainer.world_size, trainer.global_rank
+    train_loader = run.stream.follow(build_loader(train_set, data_cfg, train=True, seed=seed, world_size=world, rank=rank))
+    dev_loader = build_dev_loaders(dev_sets, data_cfg, seed=seed, world_size=world, rank=rank)
+    module.set_dev_sets(dev_sets.log_names, monitor=dev_sets.monitor)  # per-set val/<name>/wer, val_wer from the monitored set
+    ckpt_path = checkpoint_to_resume(exp_dir, resume, trainer.is_global_zero)
+    t0 = time.time()
+    trainer.fit(module, train_loader, dev_loader, ckpt_path=ckpt_path, weights_only=True)
+    result: dict[str, Any] = {"train_seconds": round(time.time() - t0, 1), "exp_dir": str(exp_dir)}
+    if trainer.global_rank == 0:
+        result.update(package_best(module, run.best, exp_dir))
+        result.update(run_report(trainer, module, run.skipped))
+        write_train_result(exp_dir, result, run.skipped)
+    return result
+
+
+def run_continuation(cfg: DictConfig) -> tuple[str | None, bool]:
+    """(``resume_from``, ``overwrite``): a job that the cluster restarted continues its
+    run, never refuses or replaces it (its command line is the first run's)."""
+    resume = cfg.get("resume_from")
+    overwrite = bool(cfg.get("overwrite") or False)
+    if resume is None and scheduler_restart():
+        return "last", False
+    return resume, overwrite
+
+
+def build_module(cfg: DictConfig, options: TrainingOptions, trainer_cfg: dict) -> CTCTrainingModule:
+    if options.ema and str(trainer_cfg.get("precision", "32-true")) in ("16-true", "bf16-true", "16", "bf16"):
+        # Half-precision weights: an update of (1 - decay) = 0.002 is below their rounding step.
+        raise ConfigError(f"ema needs float32 weights; precision {trainer_cfg['precision']!r} keeps them in half "
+                          "precision (use 16-mixed or bf16-mixed)")
+    try:
+        return CTCTrainingModule(model_config_from(cfg), options.optim, ema_config=options.ema,
+                                 interctc_config=options.interctc)
+    except (ValueError, TypeError) as err:  # a component or option refused its settings
+        raise ConfigError(f"model config: {err}") from None
+
+
+def set_initial_weights(module: CTCTrainingModule, cfg: DictConfig, train_set, data_cfg: dict, resume: str | None) -> None:
+    """``init_from``'s weights (with the normalization statistics the encoder learned on),
+    or fresh normalization statistics from the training data (which a resumed run's
+    checkpoint then replaces). The weight average then starts from the model as it is."""
     init_from = cfg.get("init_from")
-    if init_from and not resume:  # a resumed run's checkpoint holds its weights already
-        log.info(load_initial_weights(module.model, init_from))  # with the statistics the encoder learned on
+    if init_from and not resume:
+        log.info(load_initial_weights(module.model, init_from))
     else:
         compute_normalization_stats(module.model, train_set, int(data_cfg.get("stats_utterances", 500)), int(cfg.seed))
-    module.restart_ema()  # the average starts with the statistics just computed
+    module.restart_ema()
 
-    every = ckpt_cfg.get("every_n_train_steps")
-    callbacks = [
-        ModelCheckpoint(
-            dirpath=exp_dir / "checkpoints",
-            filename="epoch{epoch:03d}-wer{val_wer:.4f}",
-            auto_insert_metric_name=False,
-            monitor="val_wer",
-            mode="min",
-            save_top_k=int(ckpt_cfg.get("save_top_k", 3)),
-            save_last=True,
-            enable_version_counter=False,  # one last.ckpt shared with the callback below, always the newest
-        ),
-        LearningRateMonitor(logging_interval="step"),
-        TrainingClock(),  # train_seconds beside val_wer: time to accuracy (tools/bench/time_to_accuracy.py)
-        *(extra_callbacks or []),
-    ]
-    if every:
-        # Mid-epoch checkpoints (preemption safety): refreshes last.ckpt every N steps.
-        callbacks.append(MidEpochCheckpoint(dirpath=exp_dir / "checkpoints", save_last=True, save_top_k=0, every_n_train_steps=int(every),
-                                         enable_version_counter=False))
-    if early:
-        callbacks.append(EarlyStopping(monitor="val_wer", mode="min", patience=int(early.get("patience", 5))))
-    # SIGTERM (preemption): finish the step, write last.ckpt, exit 143.
-    callbacks.append(PreemptionCheckpoint(exp_dir / "checkpoints" / "last.ckpt"))
+
+@dataclass
+class RunCallbacks:
+    """The callbacks ``train()`` adds to those the module attaches itself."""
+
+    best: ModelCheckpoint
+    stream: TrainingDataStream
+    skipped: SkippedUtterances
+    all: list = field(default_factory=list)
+
+    @classmethod
+    def build(cls, exp_dir: Path, options: TrainingOptions, skipped_up_front: dict, extra: list | None) -> RunCallbacks:
+        ckpt = options.checkpoint
+        run = cls(
+            best=ModelCheckpoint(
+                dirpath=exp_dir / "checkpoints",
+                filename="epoch{epoch:03d}-wer{val_wer:.4f}",
+                auto_insert_metric_name=False,
+                monitor="val_wer",
+                mode="min",
+                save_top_k=ckpt["save_top_k"],
+                save_last=True,
+                enable_version_counter=False,  # one last.ckpt shared with MidEpochCheckpoint, always the newest
+            ),
+            stream=TrainingDataStream(),
+            skipped=SkippedUtterances(skipped_up_front),
+        )
+        run.all = [run.best, LearningRateMonitor(logging_interval="step"),
+                   TrainingClock(),  # train_seconds beside val_wer: time to accuracy (tools/bench/time_to_accuracy.py)
+                   run.stream, FollowEpochLength(run.stream),  # in this order: the sampler learns its epoch first
+                   run.skipped, *(extra or [])]
+        if ckpt["every_n_train_steps"]:
+            # Mid-epoch checkpoints (preemption safety): refreshes last.ckpt every N steps.
+            run.all.append(MidEpochCheckpoint(dirpath=exp_dir / "checkpoints", save_last=True, save_top_k=0,
+                                              every_n_train_steps=ckpt["every_n_train_steps"], enable_version_counter=False))
+        if options.early_stopping:
+            run.all.append(EarlyStopping(monitor="val_wer", mode="min", patience=options.early_stopping["patience"]))
+        # SIGTERM (preemption): finish the step, write last.ckpt, exit 143.
+        run.all.append(PreemptionCheckpoint(exp_dir / "checkpoints" / "last.ckpt"))
+        return run
+
+
+def build_trainer(exp_dir: Path, trainer_cfg: dict, callbacks: list) -> L.Trainer:
     try:
-        trainer = L.Trainer(
+        return L.Trainer(
             default_root_dir=str(exp_dir),
             logger=[CSVLogger(str(exp_dir), name="logs")] + _tensorboard(exp_dir),
             callbacks=callbacks,
@@ -218,51 +264,45 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, Any
         )
     except (TypeError, ValueError, MisconfigurationException) as err:  # an unknown or refused trainer.* setting
         raise ConfigError(f"trainer: {err}") from None
-    # The config is valid: from here on the run may change exp_dir.
-    prepare_exp_dir(exp_dir, cfg, replace_previous=overwrite and not resume)
-    log.info("seed %d, run folder %s", int(cfg.seed), exp_dir)
-    world, rank = trainer.world_size, trainer.global_rank
-    train_loader = build_loader(train_set, data_cfg, train=True, seed=int(cfg.seed), world_size=world, rank=rank)
-    dev_loader = build_dev_loaders(dev_sets, data_cfg, seed=int(cfg.seed), world_size=world, rank=rank)
-    module.set_dev_sets(dev_sets.log_names, monitor=dev_sets.monitor)  # per-set val/<name>/wer, val_wer from the monitored set
-    # Saved in checkpoints for mid-epoch resume: the batch sampler for manifests,
-    # the loader itself for shards (it plans its own batches and has no sampler).
-    module.train_sampler = train_loader.batch_sampler if train_loader.batch_sampler is not None else train_loader
 
-    if resume == "last":
-        # The newest checkpoint that is complete: a damaged file is passed over.
-        found = latest_complete_checkpoint(exp_dir / "checkpoints")
-        resume = str(found) if found else None
-        if trainer.is_global_zero:
-            remove_unfinished_writes(exp_dir / "checkpoints")
-            print(f"resuming from {found}" if found else "resume_from=last: no checkpoint yet, starting from scratch")
-    t0 = time.time()
-    trainer.fit(module, train_loader, dev_loader, ckpt_path=resume, weights_only=True)
-    train_seconds = time.time() - t0
 
-    result: dict[str, Any] = {"train_seconds": round(train_seconds, 1), "exp_dir": str(exp_dir)}
-    # Each rank saw (and skipped) its own share of the data: the module pooled the
-    # reports at the end of training, so train_result.json lists every skipped id.
-    skipped = module.all_ranks_skipped if module.all_ranks_skipped is not None else dict(module.skipped.skipped)
-    if trainer.global_rank == 0:
-        ckpt = callbacks[0].best_model_path or callbacks[0].last_model_path
-        best = CTCTrainingModule.load_from_checkpoint(ckpt, map_location="cpu", weights_only=True) if ckpt else module
-        packaged = best.ema_model if best.ema_model is not None else best.model  # what validation ranked
-        package = save_package(packaged, exp_dir / "model.safetensors", extra={"checkpoint": Path(ckpt).name if ckpt else None})
-        result.update(
-            package=str(package),
-            best_val_wer=float(callbacks[0].best_model_score) if callbacks[0].best_model_score is not None else None,
-            skipped_utterances=len(skipped),
-            skipped=dict(sorted(skipped.items())),  # every id with its reason, from every rank
-            nonfinite_loss_batches=module.nonfinite_loss_batches,
-            nonfinite_grad_steps=module.nonfinite_grad_steps,
-            epochs=trainer.current_epoch,
-            steps=trainer.global_step,
-        )
-        (exp_dir / "train_result.json").write_text(json.dumps(result, indent=2))
-        print(module.skipped.summary() + (f"\n(every skipped id: {exp_dir / 'train_result.json'})" if skipped else ""))
-        print(f"packaged model: {package}")
-    return result
+def checkpoint_to_resume(exp_dir: Path, resume: str | None, is_global_zero: bool) -> str | None:
+    """``resume_from=last``: the newest checkpoint that is complete (a damaged file is passed over)."""
+    if resume != "last":
+        return resume
+    found = latest_complete_checkpoint(exp_dir / "checkpoints")
+    if is_global_zero:
+        remove_unfinished_writes(exp_dir / "checkpoints")
+        print(f"resuming from {found}" if found else "resume_from=last: no checkpoint yet, starting from scratch")
+    return str(found) if found else None
+
+
+def package_best(module: CTCTrainingModule, best: ModelCheckpoint, exp_dir: Path) -> dict[str, Any]:
+    """Package the best checkpoint's model (its weight average when the run kept one: what
+    validation ranked) into ``exp_dir/model.safetensors``."""
+    ckpt = best.best_model_path or best.last_model_path
+    ranked = CTCTrainingModule.load_from_checkpoint(ckpt, map_location="cpu", weights_only=True) if ckpt else module
+    packaged = ranked.ema_model if ranked.ema_model is not None else ranked.model
+    package = save_package(packaged, exp_dir / "model.safetensors", extra={"checkpoint": Path(ckpt).name if ckpt else None})
+    return {"package": str(package),
+            "best_val_wer": float(best.best_model_score) if best.best_model_score is not None else None}
+
+
+def run_report(trainer: L.Trainer, module: CTCTrainingModule, skipped: SkippedUtterances) -> dict[str, Any]:
+    everyone = skipped.pooled()  # each rank saw (and skipped) its own share of the data
+    return {"skipped_utterances": len(everyone),
+            "skipped": dict(sorted(everyone.items())),  # every id with its reason, from every rank
+            "nonfinite_loss_batches": module.nonfinite.loss_batches,
+            "nonfinite_grad_steps": module.nonfinite.grad_steps,
+            "epochs": trainer.current_epoch,
+            "steps": trainer.global_step}
+
+
+def write_train_result(exp_dir: Path, result: dict[str, Any], skipped: SkippedUtterances) -> None:
+    path = exp_dir / "train_result.json"
+    path.write_text(json.dumps(result, indent=2))
+    print(skipped.report.summary() + (f"\n(every skipped id: {path})" if result["skipped"] else ""))
+    print(f"packaged model: {result['package']}")
 
 
 def _tensorboard(exp_dir: Path) -> list:

@@ -3,7 +3,7 @@ injuring itself at a chosen point, or resuming from the latest checkpoint.
 
     python resume_worker.py DATA EXP RESUME          # RESUME: null | last
     GRU_ASR_FAULT=KIND:N python resume_worker.py ...
-    GRU_ASR_EMA=0.9 python resume_worker.py ...      # with trainer.ema={decay: 0.9}
+    GRU_ASR_EMA=0.9 python resume_worker.py ...      # with ema={decay: 0.9}
 
 Fault points (``GRU_ASR_FAULT``):
 
@@ -88,7 +88,7 @@ class Progress(L.Callback):
 
     def on_train_end(self, trainer, module):
         h = hashlib.sha256()
-        # With trainer.ema the weight average is part of what must resume exactly.
+        # With ema the weight average is part of what must resume exactly.
         for k, v in sorted(module.state_dict().items()):
             h.update(k.encode() + v.detach().contiguous().numpy().tobytes())
         self.digest.write_text(json.dumps({"weights": h.hexdigest(), "steps": trainer.global_step}))
@@ -103,10 +103,10 @@ def main(data: str, exp: str, resume: str) -> None:
         "encoder.hidden_size=16", "encoder.num_layers=2", "encoder.dropout=0.2", "encoder.subsampling.channels=[4,4]",
         "frontend.n_mels=40", "data.batch_seconds=15", "data.num_workers=0", "data.stats_utterances=10",
         "trainer.max_epochs=3", "trainer.enable_progress_bar=false", "trainer.log_every_n_steps=1",
-        "+trainer.checkpoint.every_n_train_steps=2", "optim.scheduler.warmup_steps=3", f"resume_from={resume}",
+        "checkpoint.every_n_train_steps=2", "optim.scheduler.warmup_steps=3", f"resume_from={resume}",
     ]
     if os.environ.get("GRU_ASR_EMA"):
-        overrides.append(f"trainer.ema={{decay: {os.environ['GRU_ASR_EMA']}}}")
+        overrides.append(f"ema={{decay: {os.environ['GRU_ASR_EMA']}}}")
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
         cfg = compose("train", overrides=overrides)
     callbacks = [Progress(Path(exp))]

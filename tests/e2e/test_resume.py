@@ -35,7 +35,7 @@ def run(data, exp, fault=None, resume="last", ema=None):
     if fault:
         env["GRU_ASR_FAULT"] = fault
     if ema:
-        env["GRU_ASR_EMA"] = str(ema)  # trainer.ema={decay: ema}
+        env["GRU_ASR_EMA"] = str(ema)  # ema={decay: ema}
     return subprocess.run([sys.executable, str(WORKER), str(data), str(exp), resume],
                           capture_output=True, text=True, timeout=300, env=env)
 
@@ -123,7 +123,7 @@ def test_sigterm_writes_a_checkpoint_and_exits_143(data, reference, tmp_path):
 
 
 def test_the_weight_average_resumes_exactly_too(data, tmp_path_factory, tmp_path):
-    """With trainer.ema the digest covers the average as well as the weights: a
+    """With ema the digest covers the average as well as the weights: a
     stop inside a step (SIGTERM), a kill after one and a kill during a checkpoint
     write all resume to the uninterrupted run's average."""
     ref_exp = tmp_path_factory.mktemp("ref_ema")

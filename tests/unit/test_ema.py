@@ -1,4 +1,4 @@
-"""The weight average kept during training (``trainer.ema``, gru_asr/training/ema.py)."""
+"""The weight average kept during training (``ema``, gru_asr/training/ema.py and its callback)."""
 
 import lightning as L
 import pytest
@@ -63,7 +63,7 @@ def test_training_keeps_the_average_of_the_weights_after_each_step():
         expected = {k: (d * expected[k] + (1 - d) * w) if w.is_floating_point() else w for k, w in weights.items()}
     for key, value in module.ema_model.state_dict().items():
         torch.testing.assert_close(value, expected[key], msg=key)
-    assert module._ema_updates == 3
+    assert module.weight_average.updates == 3
     # The average is never trained: the optimizer holds the model's parameters only.
     opt_params = {id(p) for g in module.trainer.optimizers[0].param_groups for p in g["params"]}
     assert opt_params == {id(p) for p in module.model.parameters()}
@@ -122,11 +122,11 @@ def test_the_average_restarts_from_the_model_with_its_normalization_statistics()
     module = CTCTrainingModule(small_model_config(), optim_cfg(), ema_config={"decay": 0.9})
     module.model.frontend.set_stats(torch.full((module.model.frontend.feature_dim,), 2.0),
                                     torch.full((module.model.frontend.feature_dim,), 3.0))
-    module._ema_updates = 5
+    module.weight_average.updates = 5
     module.restart_ema()
     for key, value in module.model.state_dict().items():
         assert torch.equal(module.ema_model.state_dict()[key], value), key
-    assert module._ema_updates == 0
+    assert module.weight_average.updates == 0
 
 
 def test_accumulated_gradients_update_the_average_once_per_optimizer_step():
@@ -134,11 +134,11 @@ def test_accumulated_gradients_update_the_average_once_per_optimizer_step():
     module = CTCTrainingModule(small_model_config(), optim_cfg(), ema_config={"decay": 0.9})
     b = batch(torch.randn(1, 16000) * 0.1, "abc")
     trainer = fit(module, [b] * 4, steps=2, accumulate_grad_batches=2)
-    assert trainer.global_step == 2 and module._ema_updates == 2
+    assert trainer.global_step == 2 and module.weight_average.updates == 2
 
 
 def test_resuming_with_the_average_switched_on_or_off(tmp_path):
-    """A checkpoint of a run without trainer.ema resumes with it (the average starts
+    """A checkpoint of a run without ema resumes with it (the average starts
     from its weights), and one with it resumes without it (the average is dropped)."""
     torch.manual_seed(0)
     plain = CTCTrainingModule(small_model_config(), optim_cfg())
@@ -148,7 +148,9 @@ def test_resuming_with_the_average_switched_on_or_off(tmp_path):
     with_ema.load_state_dict(ckpt["state_dict"], strict=True)
     for key, value in plain.model.state_dict().items():
         assert torch.equal(with_ema.ema_model.state_dict()[key], value), key
-    assert with_ema._ema_updates == 0
+    with_ema.weight_average.updates = 7
+    with_ema.weight_average.on_load_checkpoint(None, with_ema, ckpt)
+    assert with_ema.weight_average.updates == 0  # a new average counts from the start
 
     ckpt = {"state_dict": {k: v.clone() for k, v in with_ema.state_dict().items()}, "gru_asr": {"ema_updates": 7}}
     plain2 = CTCTrainingModule(small_model_config(), optim_cfg())
@@ -166,7 +168,7 @@ def test_half_precision_weights_are_refused_before_any_data_is_read(tmp_path):
 
     conf = Path(__file__).resolve().parents[2] / "conf"
     with initialize_config_dir(config_dir=str(conf), version_base="1.3"):
-        cfg = compose("train", overrides=[f"exp_dir={tmp_path}", "trainer.precision=bf16-true", "trainer.ema={decay: 0.9}",
+        cfg = compose("train", overrides=[f"exp_dir={tmp_path}", "trainer.precision=bf16-true", "ema={decay: 0.9}",
                                           f"data.train={tmp_path}/missing.jsonl"])
     with pytest.raises(ValueError, match="needs float32 weights"):
         train(cfg)

@@ -52,7 +52,7 @@ def test_inf_nan_batch_under_autocast_is_skipped_and_logged(precision, tmp_path,
         trainer.fit(module, DataLoader(batches, batch_size=None, collate_fn=lambda x: x))
 
     assert trainer.global_step == 3
-    assert module.nonfinite_loss_batches == 1 and module.nonfinite_grad_steps == 1
+    assert module.nonfinite.loss_batches == 1 and module.nonfinite.grad_steps == 1
     # the bad step changed nothing: weights, batch-norm statistics, Adam moments
     for key, value in snaps.before[1].items():
         assert torch.equal(value, snaps.after[1][key]), key

@@ -91,6 +91,14 @@ def test_a_new_run_over_another_runs_checkpoints_is_refused(tmp_path):
     assert snapshot(exp) == before
 
 
+def test_an_option_that_left_trainer_and_a_mistyped_one_are_one_line_each(tmp_path):
+    exp = previous_run(tmp_path / "exp", checkpoints=False)
+    before = snapshot(exp)
+    assert_one_error_line(gru_asr("train", "trainer.ema={decay: 0.9}", f"exp_dir={exp}"), "trainer.ema moved to ema")
+    assert_one_error_line(gru_asr("train", "optim.lr=fast", f"exp_dir={exp}", "overwrite=true"), "optim.lr: ", "'fast'")
+    assert snapshot(exp) == before
+
+
 def test_renaming_a_component_whose_fields_differ_gives_the_group_form(tmp_path):
     proc = gru_asr("train", "frontend.name=mfcc", f"exp_dir={tmp_path / 'exp'}")
     assert_one_error_line(proc, "frontend.name=mfcc", "frontend=mfcc", "f_max")

@@ -5,7 +5,9 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
+from gru_asr.training.callbacks import SkippedUtterances
 from gru_asr.training.module import CTCTrainingModule
+from gru_asr.training.optim import time_budget_fraction
 from tests.conftest import small_model_config
 
 
@@ -15,9 +17,9 @@ def batch(audio, text="hello"):
             "tokens": tokens, "token_lens": torch.tensor([tokens.size(1)]), "skipped": [("bad1", "file not found")], "size": 1}
 
 
-def fit(module, batches, steps):
+def fit(module, batches, steps, callbacks=()):
     trainer = L.Trainer(max_steps=steps, accelerator="cpu", logger=False, enable_checkpointing=False,
-                        enable_progress_bar=False, enable_model_summary=False, limit_val_batches=0)
+                        enable_progress_bar=False, enable_model_summary=False, limit_val_batches=0, callbacks=list(callbacks))
     trainer.fit(module, DataLoader(batches, batch_size=None, collate_fn=lambda x: x))
     return trainer
 
@@ -33,13 +35,14 @@ def test_nonfinite_loss_is_counted_and_weights_stay_finite():
     bad = good.clone()
     bad[0, 100] = float("nan")
     before = {k: v.clone() for k, v in module.state_dict().items()}
-    fit(module, [batch(bad)], steps=1)
-    assert module.nonfinite_loss_batches == 1 and module.nonfinite_grad_steps == 1
+    skipped = SkippedUtterances({"up_front": "empty transcript"})
+    fit(module, [batch(bad)], steps=1, callbacks=[skipped])
+    assert module.nonfinite.loss_batches == 1 and module.nonfinite.grad_steps == 1
     after = module.state_dict()
     assert all(torch.isfinite(v).all() for v in after.values() if v.is_floating_point())
     # the skipped step changed no weight
     assert all(torch.equal(before[k], after[k]) for k in before if "running" not in k and "num_batches" not in k)
-    assert "bad1" in module.skipped.skipped
+    assert skipped.pooled() == {"up_front": "empty transcript", "bad1": "file not found"}
 
 
 def test_ctc_loss_falls_on_a_tiny_overfit_set():
@@ -85,10 +88,10 @@ def test_time_fraction_reads_the_trainer_budget():
     trainer = L.Trainer(max_steps=2, max_time={"seconds": 3600}, accelerator="cpu", logger=False, enable_checkpointing=False,
                         enable_progress_bar=False, enable_model_summary=False, limit_val_batches=0)
     trainer.fit(module, DataLoader([b] * 2, batch_size=None, collate_fn=lambda x: x))
-    fraction = module._time_fraction()
+    fraction = time_budget_fraction(trainer)
     assert fraction is not None and 0.0 < fraction() < 0.05
     no_budget = L.Trainer(max_steps=1, accelerator="cpu", logger=False, enable_checkpointing=False,
                           enable_progress_bar=False, enable_model_summary=False, limit_val_batches=0)
     module2 = CTCTrainingModule(small_model_config(), optim_cfg())
     no_budget.fit(module2, DataLoader([b], batch_size=None, collate_fn=lambda x: x))
-    assert module2._time_fraction() is None
+    assert time_budget_fraction(no_budget) is None
