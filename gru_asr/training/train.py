@@ -204,7 +204,10 @@ def set_initial_weights(module: CTCTrainingModule, cfg: DictConfig, train_set, d
     or fresh normalization statistics from the training data (which a resumed run's
     checkpoint then replaces). The weight average then starts from the model as it is."""
     init_from = cfg.get("init_from")
-    if init_from and not resume:
+    # resume_from=last in a folder with no checkpoint yet (a recipe's first try of a stage
+    # that starts from init_from) starts from init_from; a checkpoint's weights win over it.
+    resumes = resume not in (None, "last") or (resume == "last" and latest_complete_checkpoint(Path(cfg.exp_dir) / "checkpoints") is not None)
+    if init_from and not resumes:
         log.info(load_initial_weights(module.model, init_from))
     else:
         compute_normalization_stats(module.model, train_set, int(data_cfg.get("stats_utterances", 500)), int(cfg.seed))

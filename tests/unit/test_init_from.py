@@ -75,3 +75,29 @@ def test_a_missing_or_unreadable_file_is_one_error_naming_init_from(tmp_path, co
     with pytest.raises(ConfigError, match=r"^init_from=") as err:
         load_initial_weights(CTCModel(small_model_config()), path)
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("resume, checkpoint_there, takes_init", [
+    (None, False, True),
+    ("last", False, True),   # a recipe's first try of a stage: no checkpoint yet, so init_from
+    ("last", True, False),   # an interrupted second leg continues from its own checkpoint
+])
+def test_init_from_unless_a_checkpoint_is_resumed(tmp_path, monkeypatch, resume, checkpoint_there, takes_init):
+    from omegaconf import OmegaConf
+
+    from gru_asr.training import train as train_module
+    from gru_asr.training.module import CTCTrainingModule
+
+    source = trained_looking(small_model_config(), seed=5)
+    path = save_package(source, tmp_path / "model.safetensors")
+    exp = tmp_path / "exp"
+    if checkpoint_there:
+        (exp / "checkpoints").mkdir(parents=True)
+        torch.save({"state_dict": {}}, exp / "checkpoints" / "last.ckpt")
+    stats = []
+    monkeypatch.setattr(train_module, "compute_normalization_stats", lambda *a, **k: stats.append(1))
+    module = CTCTrainingModule(small_model_config(), {"name": "adamw", "lr": 1e-3})
+    cfg = OmegaConf.create({"init_from": str(path), "exp_dir": str(exp), "seed": 0})
+    train_module.set_initial_weights(module, cfg, train_set=None, data_cfg={}, resume=resume)
+    same = all(torch.equal(module.model.state_dict()[k], v) for k, v in source.state_dict().items())
+    assert same == takes_init and bool(stats) == (not takes_init)
