@@ -22,7 +22,7 @@ import dataclasses
 import logging
 import os
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -325,10 +325,14 @@ def build_dev_loaders(dev: DevSets, data_cfg: DataConfig | Mapping, seed: int, w
 
 class SpeechDataModule(L.LightningDataModule):
     """The data of a training run: the training set from the source ``data.source``
-    chooses, the dev sets, and their loaders, rank-aware once a Trainer is attached.
+    chooses, the dev sets, and their loaders, rank-aware.
 
     The datasets are built here, so a bad config or manifest fails before a run
-    writes anything; the loaders when Lightning asks for them."""
+    writes anything. ``train()`` builds the loaders with :meth:`build_loaders` once the
+    Trainer knows the ranks and before ``fit``: a resumed run's callbacks restore the
+    sampler's position at the start of ``fit``, so the sampler must exist by then.
+    Used on its own (``trainer.fit(module, datamodule=...)``), it builds them when
+    Lightning first asks, for the attached Trainer's ranks."""
 
     def __init__(self, model: CTCModel, data_cfg: DataConfig | Mapping, seed: int = 0):
         super().__init__()
@@ -337,20 +341,27 @@ class SpeechDataModule(L.LightningDataModule):
         self.source = train_source(self.cfg)
         self.train_set = build_train_set(model, self.cfg, seed)
         self.dev = build_dev_sets(model, self.cfg)
-        self._train_loader: DataLoader | None = None
+        self._train_loader = self._dev_loaders = None
 
-    def _ranks(self) -> tuple[int, int]:
-        return (self.trainer.world_size, self.trainer.global_rank) if self.trainer is not None else (1, 0)
+    def build_loaders(self, world_size: int, rank: int, follow: Callable | None = None) -> None:
+        """The loaders for this rank; ``follow`` wraps the training loader (the
+        training data stream, which saves its position in checkpoints)."""
+        loader = build_loader(self.train_set, self.cfg, train=True, seed=self.seed, world_size=world_size, rank=rank)
+        self._train_loader = follow(loader) if follow is not None else loader  # one per run: it keeps the position
+        self._dev_loaders = build_dev_loaders(self.dev, self.cfg, seed=self.seed, world_size=world_size, rank=rank)
 
-    def train_dataloader(self) -> DataLoader:
-        if self._train_loader is None:  # one loader per run: its sampler keeps the resume position
-            world, rank = self._ranks()
-            self._train_loader = build_loader(self.train_set, self.cfg, train=True, seed=self.seed, world_size=world, rank=rank)
+    def _ensure_loaders(self) -> None:
+        if self._train_loader is None:
+            ranks = (self.trainer.world_size, self.trainer.global_rank) if self.trainer is not None else (1, 0)
+            self.build_loaders(*ranks)
+
+    def train_dataloader(self):
+        self._ensure_loaders()
         return self._train_loader
 
     def val_dataloader(self) -> DataLoader | list[DataLoader]:
-        world, rank = self._ranks()
-        return build_dev_loaders(self.dev, self.cfg, seed=self.seed, world_size=world, rank=rank)
+        self._ensure_loaders()
+        return self._dev_loaders
 
 
 @torch.no_grad()

@@ -28,7 +28,7 @@ from gru_asr.training.checkpointing import (
     remove_unfinished_writes,
 )
 from gru_asr.training.config import TrainingOptions, text_options, training_options
-from gru_asr.training.data import build_dev_loaders, build_dev_sets, build_loader, build_train_set, compute_normalization_stats
+from gru_asr.training.data import SpeechDataModule, compute_normalization_stats
 from gru_asr.training.init_from import load_initial_weights
 from gru_asr.training.module import CTCTrainingModule
 from gru_asr.training.preemption import PreemptionCheckpoint
@@ -151,24 +151,21 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, Any
     trainer_cfg = OmegaConf.to_container(cfg.trainer, resolve=True)
     module = build_module(cfg, options, trainer_cfg)
     data_cfg = OmegaConf.to_container(cfg.data, resolve=True)
-    train_set = build_train_set(module.model, data_cfg)  # from the source data.source chooses
-    dev_sets = build_dev_sets(module.model, data_cfg)  # one dataset per named dev set
-    if len(train_set) == 0:
-        raise ConfigError(f"data.train: no usable training utterances ({len(train_set.report.skipped)} skipped); "
+    data = SpeechDataModule(module.model, data_cfg, int(cfg.seed))  # training set from data.source, dev sets
+    if len(data.train_set) == 0:
+        raise ConfigError(f"data.train: no usable training utterances ({len(data.train_set.report.skipped)} skipped); "
                           "check the manifest with gru-asr data check")
-    set_initial_weights(module, cfg, train_set, data_cfg, resume)
-    run = RunCallbacks.build(exp_dir, options, train_set.report.skipped, extra_callbacks)
+    set_initial_weights(module, cfg, data.train_set, data_cfg, resume)
+    run = RunCallbacks.build(exp_dir, options, data.train_set.report.skipped, extra_callbacks)
     trainer = build_trainer(exp_dir, trainer_cfg, run.all)
     # The config is valid: from here on the run may change exp_dir.
     prepare_exp_dir(exp_dir, cfg, replace_previous=overwrite and not resume)
     log.info("seed %d, run folder %s", int(cfg.seed), exp_dir)
-    seed, world, rank = int(cfg.seed), trainer.world_size, trainer.global_rank
-    train_loader = run.stream.follow(build_loader(train_set, data_cfg, train=True, seed=seed, world_size=world, rank=rank))
-    dev_loader = build_dev_loaders(dev_sets, data_cfg, seed=seed, world_size=world, rank=rank)
-    module.set_dev_sets(dev_sets.log_names, monitor=dev_sets.monitor)  # per-set val/<name>/wer, val_wer from the monitored set
+    data.build_loaders(trainer.world_size, trainer.global_rank, follow=run.stream.follow)
+    module.set_dev_sets(data.dev.log_names, monitor=data.dev.monitor)  # per-set val/<name>/wer, val_wer from the monitored set
     ckpt_path = checkpoint_to_resume(exp_dir, resume, trainer.is_global_zero)
     t0 = time.time()
-    trainer.fit(module, train_loader, dev_loader, ckpt_path=ckpt_path, weights_only=True)
+    trainer.fit(module, datamodule=data, ckpt_path=ckpt_path, weights_only=True)
     result: dict[str, Any] = {"train_seconds": round(time.time() - t0, 1), "exp_dir": str(exp_dir)}
     if trainer.global_rank == 0:
         result.update(package_best(module, run.best, exp_dir))
