@@ -103,31 +103,51 @@ class EvaluationReport:
 DECODE_BATCH_SECONDS = 600.0  # padded seconds of audio a decoding batch holds at most (as Model.decode_waveforms)
 
 
-def evaluate_manifest(model: Model, manifest: str | Path, batch_size: int = 16) -> EvaluationReport:
-    """WER/CER over a manifest. The utterances stream through the data path training
-    uses (:class:`SpeechDataset`, duration-sorted batches of at most ``batch_size``), so
+@dataclass
+class ScoredBatch:
+    """One decoding batch of a manifest: ids, normalized references, waveforms."""
+
+    ids: list[str]
+    refs: list[str]
+    waveforms: list
+
+
+def stream_manifest(model: Model, manifest: str | Path, batch_size: int = 16, skipped: dict | None = None):
+    """The utterances of ``manifest`` that can be scored, through the data path training
+    uses (:class:`SpeechDataset`, duration-sorted batches of at most ``batch_size``):
     memory holds a batch of audio, not the set. Utterances without a transcript or with
-    unreadable audio are skipped and listed; a manifest with nothing to evaluate raises
-    :class:`ManifestError`."""
+    unreadable audio go into ``skipped`` (id -> reason). Shared by evaluation and LM tuning."""
     entries = read_manifest(manifest)
     if not entries:
         raise ManifestError(f"{manifest}: no utterances in the manifest")
     # No tokenizer: a reference keeps characters the model cannot emit (they count as errors).
     dataset = SpeechDataset(entries, model.sample_rate, model.model.normalizer, tokenizer=None)
     sampler = DurationBatchSampler(dataset.durations, DECODE_BATCH_SECONDS, num_buckets=1, shuffle=False, max_batch_size=batch_size)
-    skipped = dict(dataset.report.skipped)
-    decoded: dict[str, tuple[str, str]] = {}  # id -> (reference, hypothesis)
-    samples, compute = 0, 0.0
+    skipped = {} if skipped is None else skipped
+    skipped.update(dataset.report.skipped)
     for batch in DataLoader(dataset, batch_sampler=sampler, collate_fn=collate):
         skipped.update(batch["skipped"])
-        if not batch["size"]:
-            continue
-        lengths = batch["audio_lens"].tolist()
+        if batch["size"]:
+            lengths = batch["audio_lens"].tolist()
+            yield ScoredBatch(list(batch["ids"]), list(batch["texts"]), [wav[:n] for wav, n in zip(batch["audio"], lengths)])
+
+
+def evaluate_manifest(model: Model, manifest: str | Path, batch_size: int = 16) -> EvaluationReport:
+    """WER/CER over a manifest, streamed a batch at a time (:func:`stream_manifest`).
+    Utterances without a transcript or with unreadable audio are skipped and listed; a
+    manifest with nothing to evaluate raises :class:`ManifestError`."""
+    entries = read_manifest(manifest)
+    if not entries:
+        raise ManifestError(f"{manifest}: no utterances in the manifest")
+    skipped: dict[str, str] = {}
+    decoded: dict[str, tuple[str, str]] = {}  # id -> (reference, hypothesis)
+    samples, compute = 0, 0.0
+    for batch in stream_manifest(model, manifest, batch_size, skipped):
         t0 = time.perf_counter()
-        nbests = model.decode_waveforms([wav[:n] for wav, n in zip(batch["audio"], lengths)], batch_size=batch_size)
+        nbests = model.decode_waveforms(batch.waveforms, batch_size=batch_size)
         compute += time.perf_counter() - t0
-        samples += sum(lengths)
-        decoded.update((utt, (ref, nb[0].text)) for utt, ref, nb in zip(batch["ids"], batch["texts"], nbests))
+        samples += sum(len(w) for w in batch.waveforms)
+        decoded.update((utt, (ref, nb[0].text)) for utt, ref, nb in zip(batch.ids, batch.refs, nbests))
     # Reports list utterances in manifest order, whatever order they were decoded in.
     position = {e["id"]: k for k, e in enumerate(entries)}
     skipped = dict(sorted(skipped.items(), key=lambda kv: position[kv[0]]))

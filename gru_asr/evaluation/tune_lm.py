@@ -20,11 +20,10 @@ from pathlib import Path
 
 import torch
 
-from gru_asr.audio import AudioError, load_audio
-from gru_asr.data import read_manifest
-from gru_asr.data.manifest import ManifestError, segment_bounds
+from gru_asr.data.manifest import ManifestError
 from gru_asr.decoders import build_decoder
 from gru_asr.decoders.worker_pool import WorkerPool
+from gru_asr.evaluation.evaluate import stream_manifest
 from gru_asr.inference.api import Model
 from gru_asr.metrics import count_errors
 
@@ -93,28 +92,19 @@ def _quiet_stderr_fd():
 
 
 def cached_emissions(model: Model, manifest: str, batch_size: int = 16) -> tuple[list[torch.Tensor], list[str]]:
-    """Per-utterance (T, V) log-probs and normalized references; a manifest with
-    nothing to score raises :class:`ManifestError`."""
-    wavs, refs = [], []
-    entries = read_manifest(manifest)
-    if not entries:
-        raise ManifestError(f"{manifest}: no utterances in the manifest")
-    for e in entries:
-        ref = model.model.normalizer(e.get("text", ""))
-        if not ref:
-            continue
-        try:
-            offset, dur = segment_bounds(e)
-            wavs.append(load_audio(e["audio"], model.sample_rate, offset=offset, duration=dur))
-            refs.append(ref)
-        except AudioError:
-            continue
-    if not wavs:
-        raise ManifestError(f"{manifest}: none of its {len(entries)} utterances has a transcript and readable audio")
+    """Per-utterance (T, V) log-probs and normalized references, streamed through the
+    evaluation's data path (:func:`~gru_asr.evaluation.evaluate.stream_manifest`): only
+    the emissions are kept for the grid, not the audio. A manifest with nothing to score
+    raises :class:`ManifestError`."""
     emissions: list[torch.Tensor] = []
-    for start in range(0, len(wavs), batch_size):
-        lp, lens = model.log_probs(wavs[start : start + batch_size])
+    refs: list[str] = []
+    skipped: dict[str, str] = {}
+    for batch in stream_manifest(model, manifest, batch_size, skipped):
+        lp, lens = model.log_probs(batch.waveforms)
         emissions.extend(lp[i, : int(lens[i])].clone() for i in range(lp.size(0)))
+        refs.extend(batch.refs)
+    if not emissions:
+        raise ManifestError(f"{manifest}: none of its {len(skipped)} utterances has a transcript and readable audio")
     return emissions, refs
 
 
