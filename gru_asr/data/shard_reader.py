@@ -15,17 +15,17 @@ Three pieces:
 * :class:`ShardLoader` - the DataLoader over it. It tells the stream which
   epoch it is (also to persistent worker processes, through shared memory) and
   keeps the resume position (``set_epoch``, ``state_dict``, ``load_state_dict``:
-  the interface of the training module's ``train_sampler``).
+  the interface :class:`~gru_asr.training.callbacks.TrainingDataStream` saves and restores).
 
 Bad data never stops training: an utterance whose audio bytes do not decode,
 whose JSON metadata does not parse, whose transcript is empty or untokenizable,
 or that is missing from a damaged tar becomes an ``error`` item; the collate
-function lists it in the batch's ``skipped`` and the training module counts and
-reports it by id (:class:`gru_asr.data.dataset.SkipReport`).
+function lists it in the batch's ``skipped`` and training counts and reports it
+by id (:class:`gru_asr.data.dataset.SkipReport`).
 
 Resume guarantee: the state is (epoch, batches trained in it; keys in
 :mod:`gru_asr.data.batch_plan`), saved with each
-checkpoint through the training module's ``train_sampler`` hook. Restoring it
+checkpoint by :class:`~gru_asr.training.callbacks.TrainingDataStream`. Restoring it
 replays the same epoch plan and leaves out that many batches (without decoding
 them), so the resumed run trains exactly the batches, in the same order, that
 the uninterrupted run would have. With another number of ranks, workers or
@@ -344,7 +344,7 @@ class ShardLoader(DataLoader):
     """The DataLoader of a :class:`ShardBatchStream`: each iteration is the
     next epoch; keeps the resume position.
 
-    It offers the interface of the training module's ``train_sampler``
+    It offers the interface :class:`~gru_asr.training.callbacks.TrainingDataStream` uses
     (``set_epoch``, ``state_dict(batches_consumed)``, ``load_state_dict``),
     which saves the position with each checkpoint and restores it before the
     first batch is read. Lightning also stores it with the loop state
