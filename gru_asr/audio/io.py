@@ -1,7 +1,12 @@
-"""Reading audio: any format libsndfile decodes (wav, flac, ogg, mp3, NIST SPHERE).
+"""Reading audio: any format libsndfile decodes (wav, flac, ogg, opus, mp3, NIST SPHERE).
 
-Everything that goes wrong while reading becomes one :class:`AudioError` that
-names the file, so callers can skip a bad utterance and report it by name.
+One reader, two outputs: :func:`load_audio` gives a torch tensor (training data, the
+PyTorch runtime), :func:`read_audio` a numpy array (the ONNX runtime, which runs without
+torch). Both apply the same checks and give the same samples. Everything that goes
+wrong while reading becomes one :class:`AudioError` that names the file, so callers
+can skip a bad utterance and report it by name.
+
+This module imports torch only inside :func:`load_audio`.
 """
 
 from __future__ import annotations
@@ -11,10 +16,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import soundfile as sf
-import torch
+
+from gru_asr.audio.resample import resample, resample_array
+
+if TYPE_CHECKING:
+    import torch
 
 
 class AudioError(Exception):
@@ -56,13 +66,33 @@ def load_audio(
     sample_rate: int = 16000,
     offset: float = 0.0,
     duration: float | None = None,
-) -> torch.Tensor:
+) -> "torch.Tensor":
     """Return mono float32 samples in [-1, 1] at ``sample_rate`` as a 1-D tensor.
 
     ``offset``/``duration`` (seconds) read a segment without decoding the rest of
     the file where the format allows seeking. Multi-channel audio is averaged to
     mono and other sample rates are resampled, never rejected.
     """
+    import torch
+
+    data, sr = _read_mono(path, sample_rate, offset, duration)
+    return resample(torch.from_numpy(data), sr, sample_rate)
+
+
+def read_audio(
+    path: str | Path,
+    sample_rate: int = 16000,
+    offset: float = 0.0,
+    duration: float | None = None,
+) -> np.ndarray:
+    """:func:`load_audio`'s samples as a float32 numpy array, read and resampled without torch."""
+    data, sr = _read_mono(path, sample_rate, offset, duration)
+    return resample_array(data, sr, sample_rate)
+
+
+def _read_mono(path: str | Path, sample_rate: int, offset: float, duration: float | None) -> tuple[np.ndarray, int]:
+    """Checked mono float32 samples at the file's own rate, and the rate to resample them
+    from to ``sample_rate`` (snapped when the file's rate would need an intractable kernel)."""
     path = _check_path(path)
     data, sr = _read(path, offset, duration)
     if data.ndim == 2:
@@ -71,10 +101,8 @@ def load_audio(
         raise AudioError(path, "contains no audio samples")
     if not np.isfinite(data).all():
         raise AudioError(path, "contains NaN or infinite samples")
-    wav = torch.from_numpy(np.ascontiguousarray(data, dtype=np.float32))
-    if sr != sample_rate:
-        wav = resample(wav, _tractable_rate(path, sr, sample_rate), sample_rate)
-    return wav
+    data = np.ascontiguousarray(data, dtype=np.float32)
+    return data, (sr if sr == sample_rate else _tractable_rate(path, sr, sample_rate))
 
 
 # Exact sinc resampling from rate a to rate b builds a kernel of about
@@ -97,34 +125,6 @@ def _tractable_rate(path: Path, sr: int, target: int) -> int:
     if kernel(snapped) <= _MAX_KERNEL:
         return snapped
     raise AudioError(path, f"sample rate {sr} Hz cannot be resampled to {target} Hz")
-
-
-def resample(wav: torch.Tensor, orig_sr: int, new_sr: int) -> torch.Tensor:
-    """Band-limited sinc resampling, identical to ``torchaudio.functional.resample``.
-
-    The functional form recomputes its sinc kernel on every call, which costs
-    more than the convolution itself for 22.05/44.1 kHz sources; the kernel
-    only depends on the two rates and the dtype, so it is built once per
-    combination and reused.
-    """
-    if orig_sr == new_sr:
-        return wav
-    g = math.gcd(orig_sr, new_sr)
-    if wav.device.type != "cpu":
-        import torchaudio.functional as AF
-
-        return AF.resample(wav, orig_sr // g, new_sr // g)
-    return cached_resampler(orig_sr // g, new_sr // g, wav.dtype)(wav)
-
-
-@lru_cache(maxsize=32)
-def cached_resampler(orig_sr: int, new_sr: int, dtype: torch.dtype = torch.float32) -> torch.nn.Module:
-    """A ``torchaudio.transforms.Resample`` whose kernel is computed in ``dtype``,
-    as the functional form computes it for a waveform of that dtype (the
-    transform's default, a float64 kernel rounded to float32, differs in the last bit)."""
-    import torchaudio
-
-    return torchaudio.transforms.Resample(orig_sr, new_sr, dtype=dtype)
 
 
 def _check_path(path: str | Path) -> Path:

@@ -51,7 +51,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset, IterableDataset, get_worker_info
 
 from gru_asr.audio import AudioError
-from gru_asr.audio.io import resample
+from gru_asr.audio.resample import resample
 from gru_asr.data.batch_plan import BatchingConfig, EpochPlan, Key, epoch_length, plan_epoch, position_state, read_position
 from gru_asr.data.config import DataConfig
 from gru_asr.data.dataset import SkipReport, collate

@@ -1,10 +1,12 @@
-"""Greedy (best path) CTC decoding."""
+"""Greedy (best path) CTC decoding: the torch-free core's :class:`GreedyCTC`, which the
+ONNX and streaming runtimes use too, behind the :class:`Decoder` interface."""
 
 from __future__ import annotations
 
 import torch
 
 from gru_asr.decoders.base import DECODERS, Decoder, Hypothesis, TokenAlignment
+from gru_asr.inference.core import GreedyCTC
 
 
 @DECODERS.register("greedy")
@@ -12,17 +14,10 @@ class GreedyDecoder(Decoder):
     """Most likely label per frame, repeats merged, blanks removed."""
 
     def decode(self, log_probs: torch.Tensor, lengths: torch.Tensor) -> list[list[Hypothesis]]:
-        best_lp, best = log_probs.float().max(dim=-1)
-        blank = self.tokenizer.blank_id
+        frames = log_probs.detach().float().cpu().numpy()
         results = []
-        for b in range(log_probs.size(0)):
-            T = int(lengths[b])
-            path, lps = best[b, :T], best_lp[b, :T]
-            # A token is emitted where the best label changes to a non-blank one.
-            previous = torch.cat([path.new_full((1,), blank), path[:-1]])
-            emitted = torch.nonzero((path != previous) & (path != blank)).flatten()
-            tokens = path[emitted].tolist()
-            alignment = TokenAlignment(self.tokenizer, emitted.tolist(), lps[emitted].exp().tolist(), self.frame_shift)
-            hyp = Hypothesis(text=self.tokenizer.decode(tokens), score=float(lps.sum()), tokens=tokens, alignment=alignment)
-            results.append([hyp])
+        for b, length in enumerate(lengths.tolist()):
+            best = GreedyCTC(self.tokenizer, self.frame_shift).accept(frames[b, : int(length)])
+            alignment = TokenAlignment(self.tokenizer, best.token_frames, best.token_probs, self.frame_shift)
+            results.append([Hypothesis(text=best.text, score=best.score, tokens=best.tokens, alignment=alignment)])
         return results

@@ -3,22 +3,20 @@
 * :class:`Transcription` and :class:`WordTiming`: what every runtime returns;
 * :func:`words_from_alignment`: word timings from the frames that emitted each label;
 * :class:`GreedyCTC`: best-path CTC decoding, fed an utterance whole or chunk by chunk;
-* :func:`length_sorted_batches`: batches that spend little compute on padding;
-* :func:`read_audio`: mono float32 samples at a sample rate, with numpy and soundfile.
+* :func:`length_sorted_batches`: batches that spend little compute on padding.
 
-This module imports numpy, soundfile and the standard library only, never torch or
-another gru_asr module, so that the ONNX runtime runs on a machine without torch.
+Audio is read by :func:`gru_asr.audio.read_audio`, which is torch-free too. This module
+imports numpy and the standard library only, never torch or another gru_asr module,
+so that the ONNX runtime runs on a machine without torch.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Iterator, Protocol, Sequence
 
 import numpy as np
-import soundfile as sf
 
 
 @dataclass
@@ -153,59 +151,3 @@ def length_sorted_batches(lengths: Sequence[int], sample_rate: int, batch_size: 
         batch.append(i)
     if batch:
         yield batch
-
-
-class AudioReadError(Exception):
-    """An input file could not be read as audio; ``reason`` says why."""
-
-    def __init__(self, path: str | Path, reason: str):
-        self.path = str(path)
-        self.reason = reason
-        super().__init__(f"{path}: {reason}")
-
-
-def read_audio(path: str | Path, sample_rate: int) -> np.ndarray:
-    """Mono float32 samples at ``sample_rate``, as ``gru_asr.audio.load_audio``
-    reads them: channels averaged, other rates resampled."""
-    p = Path(path)
-    if not p.exists():
-        raise AudioReadError(p, "file not found")
-    if p.is_dir():
-        raise AudioReadError(p, "is a directory, not an audio file")
-    if p.stat().st_size == 0:
-        raise AudioReadError(p, "file is empty (0 bytes)")
-    try:
-        data, sr = sf.read(str(p), dtype="float32", always_2d=True)
-    except Exception as err:  # noqa: BLE001 - libsndfile raises several types
-        lines = str(err).strip().splitlines()
-        raise AudioReadError(p, f"not a readable audio file ({lines[-1] if lines else type(err).__name__})") from None
-    data = data[:, 0] if data.shape[1] == 1 else data.mean(axis=1)
-    if data.size == 0:
-        raise AudioReadError(p, "contains no audio samples")
-    if not np.isfinite(data).all():
-        raise AudioReadError(p, "contains NaN or infinite samples")
-    return resample(np.ascontiguousarray(data, dtype=np.float32), sr, sample_rate)
-
-
-def resample(wav: np.ndarray, orig_sr: int, new_sr: int, lowpass_filter_width: int = 6, rolloff: float = 0.99) -> np.ndarray:
-    """Band-limited sinc resampling with a Hann-windowed kernel: the algorithm and
-    defaults of ``torchaudio.functional.resample``, in numpy."""
-    if orig_sr == new_sr:
-        return wav
-    g = math.gcd(orig_sr, new_sr)
-    orig, new = orig_sr // g, new_sr // g
-    base = min(orig, new) * rolloff
-    width = math.ceil(lowpass_filter_width * orig / base)
-    # kernel[j, k]: weight of input sample (n * orig - width + k) for output n * new + j
-    idx = np.arange(-width, width + orig, dtype=np.float32)[None, :] / np.float32(orig)
-    t = (np.arange(0, -new, -1, dtype=np.float32)[:, None] / np.float32(new) + idx) * np.float32(base)
-    t = np.clip(t, -lowpass_filter_width, lowpass_filter_width)
-    window = np.cos(t * np.float32(math.pi / lowpass_filter_width / 2)) ** 2
-    t = t * np.float32(math.pi)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        kernel = np.where(t == 0, np.float32(1.0), np.sin(t) / t)
-    kernel = (kernel * window * np.float32(base / orig)).astype(np.float32)
-    padded = np.pad(wav, (width, width + orig))
-    frames = np.lib.stride_tricks.sliding_window_view(padded, kernel.shape[1])[::orig]
-    out = (frames @ kernel.T).reshape(-1)
-    return np.ascontiguousarray(out[: math.ceil(new * wav.size / orig)], dtype=np.float32)

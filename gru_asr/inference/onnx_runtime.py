@@ -5,9 +5,9 @@ interface as the PyTorch runtime.
 Everything decoding needs travels in the ONNX file's ``metadata_props`` (written by
 :func:`gru_asr.export.onnx_export.export_onnx`): the sample rate, the seconds per output
 frame and the vocabulary (each label's text, which labels are word separators and which
-start a word). Decoding, word timings, batching and audio reading are the torch-free
-core's (:mod:`gru_asr.inference.core`), which the PyTorch runtime shares, so the results
-equal the PyTorch greedy path's. Without torch installed::
+start a word). Decoding, word timings and batching are the torch-free core's
+(:mod:`gru_asr.inference.core`) and audio reading is :func:`gru_asr.audio.read_audio`;
+the PyTorch runtime shares both, so the results equal the PyTorch greedy path's. Without torch installed::
 
     python -m gru_asr.inference.onnx_runtime model.onnx a.wav b.flac [--format jsonl]
 """
@@ -22,7 +22,8 @@ from typing import Sequence
 
 import numpy as np
 
-from gru_asr.inference.core import AudioReadError, GreedyCTC, Transcription, length_sorted_batches, read_audio
+from gru_asr.audio.io import AudioError, read_audio
+from gru_asr.inference.core import GreedyCTC, Transcription, length_sorted_batches
 from gru_asr.inference.transcriber import Transcriber
 
 # metadata_props keys; the exporter imports these names, so both sides agree.
@@ -140,7 +141,7 @@ class OnnxModel(Transcriber):
         for i, p in enumerate(paths):
             try:
                 wav = read_audio(p, self.sample_rate)
-            except AudioReadError as err:
+            except AudioError as err:
                 results[i].error = err.reason
                 continue
             results[i].duration = round(wav.size / self.sample_rate, 3)

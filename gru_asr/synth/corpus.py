@@ -171,7 +171,7 @@ def render(utt: Utterance, sample_rate: int) -> np.ndarray:
     """Synthesize one planned utterance: speech, silence padding, gain, noise."""
     import torch
 
-    from gru_asr.audio.io import resample
+    from gru_asr.audio.resample import resample
 
     assert _SYNTH is not None
     wav = _SYNTH.synthesize(utt.text, utt.voice, utt.rate, utt.pitch, utt.pitch_range)

@@ -3,7 +3,7 @@ import pytest
 import soundfile as sf
 import torch
 
-from gru_asr.audio import AudioError, audio_info, load_audio
+from gru_asr.audio import AudioError, audio_info, load_audio, read_audio
 
 
 def test_load_wav_mono_float(tone_wav):
@@ -68,7 +68,7 @@ def test_cached_resampler_equals_functional_resample(orig_sr, new_sr, dtype):
 
     import torchaudio.functional as AF
 
-    from gru_asr.audio.io import resample
+    from gru_asr.audio.resample import resample
 
     g = math.gcd(orig_sr, new_sr)
     gen = torch.Generator().manual_seed(orig_sr)
@@ -86,3 +86,28 @@ def test_load_audio_resamples_like_the_functional_form(tone_wav):
     raw = torch.from_numpy(sf.read(path, dtype="float32")[0])
     for _ in range(2):  # the second read uses the cached kernel
         assert torch.equal(load_audio(path, sample_rate=16000), AF.resample(raw, 441, 160))
+
+
+@pytest.mark.parametrize("sr", [16000, 44100, 8000])
+def test_numpy_reader_gives_load_audios_samples(tone_wav, sr):
+    path = tone_wav(sr=sr, channels=2, seconds=0.6)
+    tensor, array = load_audio(path, 16000, offset=0.1, duration=0.4), read_audio(path, 16000, offset=0.1, duration=0.4)
+    assert array.dtype == np.float32 and array.shape == tuple(tensor.shape)
+    if sr == 16000:
+        assert np.array_equal(array, tensor.numpy())
+    else:  # two implementations of one resampler: equal to float32 rounding
+        assert np.abs(array - tensor.numpy()).max() < 1e-5
+
+
+def test_numpy_reader_refuses_what_load_audio_refuses(tmp_path, tone_wav):
+    truncated = tmp_path / "cut.wav"
+    data = open(tone_wav(seconds=1.0), "rb").read()
+    truncated.write_bytes(data[: len(data) // 2])
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    for path in (truncated, empty, tmp_path / "missing.wav", tmp_path):
+        with pytest.raises(AudioError) as by_tensor:
+            load_audio(path)
+        with pytest.raises(AudioError) as by_array:
+            read_audio(path)
+        assert by_array.value.reason == by_tensor.value.reason

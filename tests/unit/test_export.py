@@ -9,7 +9,8 @@ import soundfile as sf
 import torch
 
 from gru_asr.export.dft_frontend import DFTFrontend
-from gru_asr.inference.core import GreedyCTC, resample
+from gru_asr.audio.resample import resample_array
+from gru_asr.inference.core import GreedyCTC
 from gru_asr.inference.onnx_runtime import OnnxModel, Vocabulary
 from gru_asr.export.verify import compare, onnx_runner, parity_batches, torchscript_runner
 from gru_asr.models import CTCModel
@@ -159,17 +160,29 @@ def test_vocabulary_decodes_like_the_tokenizers():
 
 
 def test_numpy_resampler_matches_torchaudio():
-    from gru_asr.audio.io import resample as torch_resample
+    from gru_asr.audio.resample import resample as torch_resample
 
     x = np.random.default_rng(0).standard_normal(22050).astype(np.float32) * 0.1
     for orig, new in ((22050, 16000), (44100, 16000), (8000, 16000)):
         ref = torch_resample(torch.from_numpy(x[: orig // 2]), orig, new).numpy()
-        out = resample(x[: orig // 2], orig, new)
+        out = resample_array(x[: orig // 2], orig, new)
         assert out.shape == ref.shape
         assert np.abs(out - ref).max() < 1e-5
 
 
-def test_numpy_greedy_decoding_matches_the_torch_decoder():
+def best_path(log_probs: np.ndarray, blank: int) -> tuple[list[int], list[int]]:
+    """Best-path CTC written out frame by frame: the reference the decoders are checked against."""
+    tokens, frames, prev = [], [], blank
+    for t, row in enumerate(log_probs):
+        label = int(np.argmax(row))
+        if label != blank and label != prev:
+            tokens.append(label)
+            frames.append(t)
+        prev = label
+    return tokens, frames
+
+
+def test_greedy_decoding_is_best_path_whole_or_chunked():
     from gru_asr.decoders import build_decoder
     from gru_asr.export.exportable import vocabulary_of
     from gru_asr.tokenizers import CharTokenizer
@@ -177,16 +190,20 @@ def test_numpy_greedy_decoding_matches_the_torch_decoder():
     tok = CharTokenizer()
     log_probs = torch.log_softmax(5 * torch.randn(2, 60, tok.vocab_size, generator=torch.Generator().manual_seed(0)), -1)
     lengths = torch.tensor([60, 41])
-    expected = build_decoder("greedy", tok, 0.04).decode(log_probs, lengths)
+    decoded = build_decoder("greedy", tok, 0.04).decode(log_probs, lengths)
     for b in range(2):
-        greedy = GreedyCTC(vocabulary_of(tok), 0.04).accept(log_probs[b, : int(lengths[b])].numpy())
-        hyp = expected[b][0]
-        assert greedy.text == hyp.text and greedy.score == pytest.approx(hyp.score, abs=1e-4)
-        assert greedy.words() == hyp.words
+        frames = log_probs[b, : int(lengths[b])].numpy()
+        tokens, token_frames = best_path(frames, tok.blank_id)
+        hyp = decoded[b][0]
+        assert len(tokens) > 10 and hyp.tokens == tokens and hyp.text == tok.decode(tokens)
+        assert hyp.score == pytest.approx(float(frames.max(axis=-1).sum()), abs=1e-3)
+        assert [w.start for w in hyp.words][0] == pytest.approx(token_frames[0] * 0.04)
+        whole = GreedyCTC(vocabulary_of(tok), 0.04).accept(frames)  # the ONNX export's vocabulary
+        assert (whole.text, whole.words()) == (hyp.text, hyp.words)
         chunked = GreedyCTC(vocabulary_of(tok), 0.04)  # as the streaming runtime feeds it
-        for part in np.array_split(log_probs[b, : int(lengths[b])].numpy(), 7):
+        for part in np.array_split(frames, 7):
             chunked.accept(part)
-        assert (chunked.text, chunked.words(), chunked.score) == (greedy.text, greedy.words(), pytest.approx(greedy.score))
+        assert (chunked.text, chunked.words(), chunked.score) == (whole.text, whole.words(), pytest.approx(whole.score))
 
 
 def tone_sequence(seconds: float, sr: int, seed: int) -> np.ndarray:
