@@ -240,9 +240,12 @@ def build_parser() -> argparse.ArgumentParser:
     tl.set_defaults(func=cmd_tune_lm)
 
     pk = sub.add_parser("package", help="package training checkpoint(s) into one model file")
-    pk.add_argument("checkpoints", nargs="+", help="Lightning checkpoints (several are averaged), or a checkpoints folder with --best")
+    pk.add_argument("checkpoints", nargs="+", help="Lightning checkpoints or model packages (several are averaged), "
+                    "or a checkpoints folder with --best")
     pk.add_argument("-o", "--output", required=True, help="model file to write")
     pk.add_argument("--best", type=int, default=None, help="average the N checkpoints with the lowest dev WER in the given folder")
+    pk.add_argument("--dtype", choices=["float32", "float16", "bfloat16"], default="float32",
+                    help="storage type of the weights: float16 halves the file; the model still computes in float32")
     add_overwrite_flag(pk)
     pk.set_defaults(func=cmd_package)
 
@@ -626,11 +629,13 @@ def cmd_package(args) -> int:
     args.checkpoints = ckpts
     try:
         model = model_from_checkpoints(args.checkpoints)
-        path = save_package(model, args.output, extra={"checkpoints": [Path(c).name for c in args.checkpoints]})
+        path = save_package(model, args.output, extra={"checkpoints": [Path(c).name for c in args.checkpoints]},
+                            dtype=args.dtype)
     except (PackageError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    print(f"packaged {len(args.checkpoints)} checkpoint(s) into {path}")
+    stored = "" if args.dtype == "float32" else f", weights stored as {args.dtype}"
+    print(f"packaged {len(args.checkpoints)} input(s) into {path} ({path.stat().st_size / 1e6:.1f} MB{stored})")
     return 0
 
 

@@ -33,10 +33,12 @@ def read_checkpoint(path: str | Path) -> dict:
 def model_from_checkpoints(paths: list[str | Path]) -> CTCModel:
     """The model of one checkpoint, or the element-wise mean of several
     checkpoints' weights (they must come from the same config). From a run
-    with ``ema`` the weight average is taken, not the trained weights."""
+    with ``ema`` the weight average is taken, not the trained weights. Model
+    packages (``.safetensors``) count as checkpoints too, e.g. to average the
+    final models of two legs of training or to store one in half precision."""
     if not paths:
         raise ValueError("no checkpoints given")
-    ckpts = [read_checkpoint(p) for p in paths]
+    ckpts = [_package_as_checkpoint(p) if str(p).endswith(".safetensors") else read_checkpoint(p) for p in paths]
     configs = [c.get("hyper_parameters", {}).get("model_config") for c in ckpts]
     if configs[0] is None:
         raise PackageError(f"{paths[0]}: checkpoint has no model_config (not written by gru-asr train)")
@@ -58,6 +60,15 @@ def model_from_checkpoints(paths: list[str | Path]) -> CTCModel:
     model = CTCModel(configs[0])
     model.load_state_dict(averaged, strict=True)
     return model.eval()
+
+
+def _package_as_checkpoint(path: str | Path) -> dict:
+    """A model package in the shape of a training checkpoint (weights in float32)."""
+    from gru_asr.packaging.package import load_package, read_package_info
+
+    model = load_package(path)
+    return {"hyper_parameters": {"model_config": read_package_info(path)["config"]},
+            "state_dict": {f"model.{k}": v for k, v in model.state_dict().items()}}
 
 
 def best_checkpoints(folder: str | Path, n: int) -> list[Path]:

@@ -43,12 +43,23 @@ _SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}")
 _FILE_FIELDS = re.compile(r"(^|_)(lm|lexicon|path|file|dir)$")
 
 
-def save_package(model, path: str | Path, extra: dict[str, Any] | None = None) -> Path:
-    """Write ``model`` (a :class:`CTCModel`) to ``path`` atomically."""
+# Storage types a package may hold its floating-point weights in. Loading always
+# computes in the model's own float32 (``load_state_dict`` converts): float16 only
+# halves the file, which is what a model shipped inside the package wants.
+STORAGE_DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+
+
+def save_package(model, path: str | Path, extra: dict[str, Any] | None = None, dtype: str = "float32") -> Path:
+    """Write ``model`` (a :class:`CTCModel`) to ``path`` atomically, its
+    floating-point weights stored as ``dtype`` (one of :data:`STORAGE_DTYPES`)."""
     from gru_asr.version import __version__
 
+    if dtype not in STORAGE_DTYPES:
+        raise ValueError(f"storage dtype must be one of {', '.join(STORAGE_DTYPES)} (not {dtype!r})")
     path = Path(path)
-    tensors = {k: v.detach().cpu().contiguous().clone() for k, v in model.state_dict().items()}
+    tensors = {k: _stored(v, STORAGE_DTYPES[dtype]) for k, v in model.state_dict().items()}
+    if dtype != "float32":
+        extra = {**(extra or {}), "weights_dtype": dtype}
     components = {}
     for key, name in model.component_names().items():
         kind = key.split(".")[0]
@@ -68,6 +79,14 @@ def save_package(model, path: str | Path, extra: dict[str, Any] | None = None) -
     meta["sha256"] = _digest(meta, tensors)
     atomic_write_bytes(path, st_save(tensors, metadata=meta))
     return path
+
+
+def _stored(tensor: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    t = tensor.detach().cpu().contiguous().clone()
+    # Small tensors (biases, norms, the feature statistics) stay float32: they are
+    # a negligible share of the file, and rounded statistics would shift every feature.
+    keep = not t.is_floating_point() or t.numel() < 1024 or dtype == torch.float32
+    return t if keep else t.to(dtype)
 
 
 def read_package_info(path: str | Path) -> dict[str, Any]:

@@ -121,3 +121,45 @@ def test_package_from_a_newer_plugin_version_asks_for_an_upgrade(model, tmp_path
     save_file(tensors, str(path), metadata=meta)
     with pytest.raises(PackageError, match=f"made with gru_asr 99.0.0, but {__version__} is installed"):
         load_package(path, verify=False)
+
+
+def test_half_precision_package_is_smaller_and_transcribes_alike(tmp_path):
+    from gru_asr.cli.main import main
+
+    torch.manual_seed(0)
+    cfg = small_model_config(hidden_size=64)  # big enough that the matrices dominate the file
+    m = CTCModel(cfg).eval()
+    m.frontend.set_stats(torch.randn(40), torch.rand(40) + 0.5)
+    full = save_package(m, tmp_path / "full.safetensors")
+    half = tmp_path / "half.safetensors"
+    assert main(["package", str(full), "-o", str(half), "--dtype", "float16"]) == 0
+    assert half.stat().st_size < 0.6 * full.stat().st_size
+    assert read_package_info(half)["extra"]["weights_dtype"] == "float16"
+    again = load_package(half)
+    # The model computes in float32 whatever the storage type; statistics are kept exactly.
+    assert all(p.dtype == torch.float32 for p in again.parameters())
+    assert torch.equal(again.frontend.feat_mean, m.frontend.feat_mean)
+    wav = torch.randn(2, 16000) * 0.1
+    lens = torch.tensor([16000, 12000])
+    ref, out = m(wav, lens)[0], again(wav, lens)[0]
+    assert not torch.equal(ref, out)  # the weights really were rounded
+    torch.testing.assert_close(out, ref, atol=2e-2, rtol=0)
+
+
+def test_packages_average_like_checkpoints(tmp_path):
+    from gru_asr.packaging.checkpoint import model_from_checkpoints
+
+    cfg = small_model_config()
+    paths, states = [], []
+    for seed in (1, 2):
+        torch.manual_seed(seed)
+        m = CTCModel(cfg).eval()
+        states.append(m.state_dict())
+        paths.append(save_package(m, tmp_path / f"leg{seed}.safetensors"))
+    avg = model_from_checkpoints(paths)
+    key = "head.proj.weight"
+    torch.testing.assert_close(avg.state_dict()[key], (states[0][key] + states[1][key]) / 2)
+    other = small_model_config(hidden_size=8)
+    paths.append(save_package(CTCModel(other), tmp_path / "other.safetensors"))
+    with pytest.raises(PackageError, match="different model configs"):
+        model_from_checkpoints(paths)
