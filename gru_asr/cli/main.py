@@ -160,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     b = lm_sub.add_parser("build", help="modified Kneser-Ney ARPA LM from text files (one sentence per line)")
     b.add_argument("text", nargs="+", help="text files (one sentence per line; .xz and .gz are read as such), "
                                            "or JSONL manifests (their 'text' fields)")
-    b.add_argument("-o", "--output", required=True, help="ARPA file to write")
+    b.add_argument("-o", "--output", required=True, help="ARPA file to write (lm.arpa.gz: gzip-compressed, a third of the size; KenLM reads it as is)")
     b.add_argument("--order", type=int, default=3, choices=[1, 2, 3, 4, 5, 6])
     b.add_argument("--prune", help="count cutoffs per order as lmplz --prune: 0,0,1,1 drops 3- and 4-grams "
                                    "seen once (default: no pruning)")
@@ -392,8 +392,9 @@ def cmd_lm_build(args) -> int:
     from itertools import chain
 
     from gru_asr.cli.errors import UserError, refuse_to_overwrite
+    from gru_asr.lm.arpa_text import arpa_vocabulary
     from gru_asr.lm.kneser_ney import parse_prune
-    from gru_asr.lm.lexicon import arpa_vocabulary, build_lexicon
+    from gru_asr.lm.lexicon import build_lexicon
     from gru_asr.lm.sources import fast_normalizer, iter_sentences
     from gru_asr.registry import get_registry
     from gru_asr.text import TextNormalizer

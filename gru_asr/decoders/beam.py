@@ -80,7 +80,7 @@ class _FlashlightDecoder(Decoder):
             if path is not None and not Path(path).is_file():
                 raise FileNotFoundError(f"{name} file not found: {path}")
         if lm is not None and lexicon is None:
-            from gru_asr.decoders.word_lm import require_arpa
+            from gru_asr.lm.arpa_text import require_arpa
 
             require_arpa(lm)  # now, not in the first batch's workers
         if unk_score is None:

@@ -26,7 +26,6 @@ spelling the same text merge, as in a CTC prefix beam search.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from flashlight.lib.text.decoder import LM, LMState
 
@@ -148,7 +147,9 @@ def load_vocabulary(lm: str) -> WordVocabulary:
     from flashlight.lib.text.decoder.kenlm import KenLM
     from flashlight.lib.text.dictionary import Dictionary
 
-    vocabulary = arpa_unigrams(lm)
+    from gru_asr.lm.arpa_text import arpa_vocabulary
+
+    vocabulary = arpa_vocabulary(lm)
     words = [w for w in vocabulary if w not in ("<s>", "</s>")]
     if "<unk>" not in words:
         words.append("<unk>")
@@ -167,31 +168,3 @@ def word_lm(vocabulary: WordVocabulary, tokens: list[str], tokenizer, lm_weight:
 def load_word_lm(lm: str, tokens: list[str], tokenizer, lm_weight: float, word_score: float, unk_score: float) -> WordLM:
     """``WordLM`` on the ARPA file ``lm``, whose unigrams are the known words."""
     return word_lm(load_vocabulary(lm), tokens, tokenizer, lm_weight, word_score, unk_score)
-
-
-def require_arpa(path: str | Path) -> None:
-    """ValueError unless ``path`` is an ARPA file: a KenLM binary does not list its
-    words, and lexicon-free decoding needs to know which words the LM knows."""
-    with open(path, "rb") as f:
-        head = f.read(4096)
-    if head.startswith(b"mmap lm") or b"\\data\\" not in head:
-        raise ValueError(f"{path}: lexicon-free beam_lm needs the LM as an ARPA file (it reads the known words "
-                         "from its unigrams); this is not one (a KenLM binary?): pass the ARPA, or give a lexicon")
-
-
-def arpa_unigrams(path: str | Path) -> list[str]:
-    """The unigram words of an ARPA file."""
-    require_arpa(path)
-    words, in_unigrams = [], False
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            line = line.strip()
-            if line == "\\1-grams:":
-                in_unigrams = True
-            elif in_unigrams:
-                if not line or line.startswith("\\"):
-                    break
-                parts = line.split("\t") if "\t" in line else line.split()
-                if len(parts) >= 2:
-                    words.append(parts[1])
-    return words

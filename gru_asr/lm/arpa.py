@@ -4,7 +4,8 @@ Tens of millions of lines are too many to format one by one in Python (about a
 microsecond each), so each block is assembled as bytes with numpy: every field of a line
 (numbers in fixed point with 6 decimals, words from the vocabulary's bytes) is a slice of
 a byte pool, and the slices of all lines are gathered into one output buffer at once. The file is written beside ``path`` and moved
-into place at the end, so a failed build leaves no partial ARPA behind.
+into place at the end, so a failed build leaves no partial ARPA behind. A path ending in
+``.gz`` is written gzip-compressed (KenLM reads it so; see arpa_text.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gru_asr.lm.arpa_text import open_for_writing, wants_gzip
 from gru_asr.lm.counts import NgramTable
 from gru_asr.lm.kneser_ney import OrderEstimate
 
@@ -27,7 +29,7 @@ def write_arpa(path: str | Path, vocab: list[str], tables: list[NgramTable], est
     words = _byte_pool([w.encode("utf-8") for w in vocab])
     tmp = path.with_name(f".{path.name}.partial")
     try:
-        with open(tmp, "wb") as f:
+        with open_for_writing(tmp, compressed=wants_gzip(path)) as f:
             f.write(b"\\data\\\n")
             for t, e in zip(tables, estimates):
                 f.write(b"ngram %d=%d\n" % (t.order, int(e.keep.sum())))

@@ -32,20 +32,3 @@ def build_lexicon(words: Iterable[str], tokenizer, path: str | Path) -> tuple[Pa
         lines.append(f"{word}\t{' '.join(tokenizer.token_string(i) for i in ids)}{end}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path, skipped
-
-
-def arpa_vocabulary(arpa: str | Path) -> list[str]:
-    """The unigram words of an ARPA file."""
-    words, in_unigrams = [], False
-    with open(arpa, encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if line == "\\1-grams:":
-                in_unigrams = True
-                continue
-            if in_unigrams:
-                if not line or line.startswith("\\"):
-                    break
-                parts = line.split("\t") if "\t" in line else line.split()
-                words.append(parts[1])
-    return words

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from gru_asr.lm.arpa import ngram_word_ids, write_arpa
+from gru_asr.lm.arpa_text import compress_file, wants_gzip
 from gru_asr.lm.corpus import encode_corpus
 from gru_asr.lm.counts import count_ngrams
 from gru_asr.lm.kneser_ney import estimate, parse_prune
@@ -108,5 +109,14 @@ def _run_lmplz(lmplz: str, sentences: Iterable[str], path: Path, order: int, thr
             log.seek(0)
             tail = [line for line in log.read().decode("utf-8", "replace").splitlines() if line.strip()][-1:]
             raise RuntimeError(f"lmplz failed (exit {rc}): {tail[0] if tail else 'no message'}")
-    os.replace(tmp, path)
+    if wants_gzip(path):  # lmplz writes plain text to stdout
+        packed = path.with_name(f".{path.name}.gz.partial")
+        try:
+            compress_file(tmp, packed)
+            os.replace(packed, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+            packed.unlink(missing_ok=True)
+    else:
+        os.replace(tmp, path)
     return path

@@ -5,7 +5,8 @@ import torch
 
 from gru_asr.decoders import build_decoder
 from gru_asr.lm import build_arpa, train_ngram
-from gru_asr.lm.lexicon import arpa_vocabulary, build_lexicon
+from gru_asr.lm.arpa_text import arpa_vocabulary
+from gru_asr.lm.lexicon import build_lexicon
 from gru_asr.tokenizers import CharTokenizer
 from tests.unit.ctc_emissions import emissions_for
 
@@ -264,3 +265,43 @@ def test_greedy_emits_a_token_where_the_best_label_changes():
         assert hyps[b][0].tokens == expected
         assert hyps[b][0].text == TOK.decode(expected)
         assert hyps[b][0].score == pytest.approx(float(lp[b, :n].max(-1).values.sum()))
+
+
+def test_gzip_arpa_is_written_read_and_decoded_like_the_plain_one(tmp_path):
+    import gzip
+
+    from gru_asr.cli.main import main
+
+    text = tmp_path / "text.txt"
+    text.write_text("\n".join(toy_corpus()) + "\n")
+    plain, packed = tmp_path / "lm.arpa", tmp_path / "lm.arpa.gz"
+    for out in (plain, packed):
+        assert main(["lm", "build", str(text), "--order", "3", "-o", str(out)]) == 0
+    assert packed.read_bytes()[:2] == b"\x1f\x8b"
+    assert gzip.decompress(packed.read_bytes()) == plain.read_bytes()
+    assert arpa_vocabulary(packed) == arpa_vocabulary(plain)
+    lexicon, _ = build_lexicon(arpa_vocabulary(packed), TOK, tmp_path / "lexicon.txt")
+    # "the cet sat" by the acoustics; both LMs, with and without the lexicon, make it "the cat sat".
+    lp = emissions_for("the cat sat", peak=0.9)
+    a, e = TOK.encode("a")[0], TOK.encode("e")[0]
+    for t in range(lp.size(0)):
+        if lp[t].argmax() == a and 4 * 4 <= t < 4 * 6:
+            lp[t, e], lp[t, a] = math.log(0.5), math.log(0.45)
+    for lex in (str(lexicon), None):
+        hyps = []
+        for lm in (plain, packed):
+            dec = build_decoder({"name": "beam_lm", "lm": str(lm), "lexicon": lex, "lm_weight": 1.0,
+                                 "num_workers": 1}, TOK, 0.04)
+            hyps.append(dec.decode(lp.unsqueeze(0), torch.tensor([lp.size(0)]))[0][0])
+        assert hyps[0].text == hyps[1].text == "the cat sat"
+        assert hyps[0].score == pytest.approx(hyps[1].score)
+
+
+def test_a_truncated_gzip_arpa_is_refused_naming_the_file(tmp_path):
+    from gru_asr.lm.arpa_text import require_arpa
+
+    arpa = build_arpa(toy_corpus(), tmp_path / "lm.arpa.gz", order=2)
+    broken = tmp_path / "broken.arpa.gz"
+    broken.write_bytes(arpa.read_bytes()[:20])
+    with pytest.raises(ValueError, match="broken.arpa.gz"):
+        require_arpa(broken)

@@ -356,6 +356,10 @@ def test_lmplz_on_path_gets_the_sentences_and_the_pruning(tmp_path, monkeypatch,
     args = (bin_dir / "args.txt").read_text().split()
     assert args[:3] == ["-o", "4", "--discount_fallback"] and args[-5:] == ["--prune", "0", "0", "1", "1"]
     assert (bin_dir / "stdin.txt").read_text().splitlines() == [s for s in sentences if s]
+    # lm.arpa.gz: lmplz's plain output, compressed, and no partial file left beside it
+    packed = build_arpa(iter(sentences), tmp_path / "lm.arpa.gz", order=4, prune="0,0,1")
+    assert __import__("gzip").decompress(packed.read_bytes()) == arpa.read_bytes()
+    assert not list(tmp_path.glob(".*partial"))
     # a vocabulary limit is the built-in builder's (lmplz would drop, not map, the other words)
     small = build_arpa(sentences, tmp_path / "small.arpa", order=2, vocab_size=3)
     assert "<unk>" in small.read_text() and "\\2-grams:" in small.read_text()

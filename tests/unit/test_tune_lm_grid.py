@@ -26,7 +26,8 @@ from gru_asr.decoders import build_decoder
 from gru_asr.evaluation import tune_lm
 from gru_asr.inference import Model
 from gru_asr.lm import build_arpa
-from gru_asr.lm.lexicon import arpa_vocabulary, build_lexicon
+from gru_asr.lm.arpa_text import arpa_vocabulary
+from gru_asr.lm.lexicon import build_lexicon
 from gru_asr.metrics import count_errors
 from gru_asr.models import CTCModel
 from gru_asr.packaging import save_package

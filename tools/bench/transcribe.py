@@ -93,7 +93,8 @@ def main() -> None:
     import gru_asr
     from gru_asr.data.manifest import read_manifest
     from gru_asr.lm import build_arpa
-    from gru_asr.lm.lexicon import arpa_vocabulary, build_lexicon
+    from gru_asr.lm.arpa_text import arpa_vocabulary
+    from gru_asr.lm.lexicon import build_lexicon
     from gru_asr.metrics import count_errors
 
     tmp = Path(tempfile.mkdtemp())
