@@ -172,6 +172,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_overwrite_flag(b)
     b.set_defaults(func=cmd_lm_build)
 
+    pr = lm_sub.add_parser("prior", help="estimate a model's label prior on training data, for beam_lm's prior_scale")
+    pr.add_argument("manifest", help="training manifest (never dev or test: the prior is tuned with the LM on dev)")
+    pr.add_argument("--model", required=True, help="packaged model file")
+    pr.add_argument("-o", "--output", required=True, help="prior file to write (e.g. EXP/lm/prior.txt)")
+    pr.add_argument("--utterances", type=int, default=200,
+                    help="how many utterances, drawn at random with a fixed seed (default: 200)")
+    add_overwrite_flag(pr)
+    pr.set_defaults(func=cmd_lm_prior)
+
     dc = sub.add_parser("data", help="manifest tools")
     dc_sub = dc.add_subparsers(metavar="ACTION")
     ck = dc_sub.add_parser("check", help="report problems in a manifest (nothing is changed)")
@@ -235,6 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     tl.add_argument("--lm-weights", default="0.25,0.5,0.75,1.0,1.5,2.0")
     tl.add_argument("--word-scores", default="-1.0,0.0,1.0")
     tl.add_argument("--beam-size", type=int, default=50)
+    tl.add_argument("--prior", help="label prior file (`gru-asr lm prior`) for the --prior-scales grid")
+    tl.add_argument("--prior-scales", default=None, help="prior_scale values (default: 0,0.5,1.0 with --prior, else 0)")
     tl.add_argument("--write", help="write the best decoder config (YAML) here")
     add_overwrite_flag(tl)
     tl.set_defaults(func=cmd_tune_lm)
@@ -585,8 +596,62 @@ def cmd_tokenizer_train(args) -> int:
     return 0
 
 
+def cmd_lm_prior(args) -> int:
+    import random
+    import tempfile
+
+    from gru_asr.cli.errors import UserError, refuse_to_overwrite
+    from gru_asr.decoders.beam import decoder_tokens
+    from gru_asr.data.manifest import ManifestError
+    from gru_asr.decoders.label_prior import estimate_log_prior, write_prior
+    from gru_asr.evaluation.tune_lm import cached_emissions
+    from gru_asr.inference import Model
+
+    refuse_to_overwrite(args.output, args.overwrite)
+    if args.utterances < 1:
+        raise UserError(f"--utterances {args.utterances}: must be at least 1")
+    try:
+        lines = [line for line in Path(args.manifest).read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, UnicodeDecodeError) as err:
+        raise UserError(f"{args.manifest}: cannot read the manifest ({err})") from None
+    if not lines:
+        raise UserError(f"{args.manifest}: the manifest is empty")
+    # A fixed-seed sample: the same prior for the same model and manifest. It is written
+    # elsewhere, so relative audio paths are made absolute (they are relative to the manifest).
+    chosen = random.Random(0).sample(lines, min(args.utterances, len(lines)))
+    chosen = [_absolute_audio(line, Path(args.manifest).resolve().parent) for line in chosen]
+    model = Model.load(args.model)
+    with tempfile.TemporaryDirectory() as tmp:
+        sample = Path(tmp) / "sample.jsonl"
+        sample.write_text("\n".join(chosen) + "\n", encoding="utf-8")
+        try:
+            emissions, _ = cached_emissions(model, str(sample))
+        except ManifestError as err:  # about the sample: say it of the user's manifest
+            raise UserError(str(err).replace(str(sample), args.manifest)) from None
+    tokenizer = model.model.tokenizer
+    log_prior = estimate_log_prior(emissions)
+    frames = sum(e.size(0) for e in emissions)
+    write_prior(args.output, decoder_tokens(tokenizer)[: tokenizer.vocab_size], log_prior,
+                f"model {Path(args.model).name}, {len(emissions)} utterances of {Path(args.manifest).name}, {frames} frames")
+    print(f"{args.output}: label prior from {len(emissions)} utterances ({frames} frames); "
+          f"blank {float(log_prior[0].exp()):.3f} of the frames")
+    return 0
+
+
+def _absolute_audio(line: str, base: Path) -> str:
+    """A manifest line with its relative ``audio`` path made absolute (others unchanged:
+    the manifest reader reports what is wrong with them)."""
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError:
+        return line
+    if isinstance(item, dict) and isinstance(item.get("audio"), str) and not Path(item["audio"]).is_absolute():
+        item["audio"] = str(base / item["audio"])
+    return json.dumps(item)
+
+
 def cmd_tune_lm(args) -> int:
-    from gru_asr.cli.errors import refuse_to_overwrite
+    from gru_asr.cli.errors import UserError, refuse_to_overwrite
     from gru_asr.evaluation.tune_lm import cached_emissions, check_decoder, grid_search, parse_grid
     from gru_asr.inference import Model
 
@@ -595,21 +660,28 @@ def cmd_tune_lm(args) -> int:
         refuse_to_overwrite(args.write, args.overwrite)
     weights = parse_grid(args.lm_weights, "--lm-weights")
     scores = parse_grid(args.word_scores, "--word-scores")
+    if args.prior_scales is not None and not args.prior:
+        raise UserError(f"--prior-scales {args.prior_scales}: needs --prior (a file from `gru-asr lm prior`)")
+    prior_scales = parse_grid(args.prior_scales or ("0,0.5,1.0" if args.prior else "0"), "--prior-scales")
     model = Model.load(args.model)
-    check_decoder(model, args.lm, args.lexicon)
+    check_decoder(model, args.lm, args.lexicon, prior=args.prior)
     emissions, refs = cached_emissions(model, args.manifest)
-    results = grid_search(model, emissions, refs, args.lm, args.lexicon, weights, scores, args.beam_size)
-    print(f"{'lm_weight':>9} {'word_score':>10} {'WER %':>7} {'CER %':>7}")
+    results = grid_search(model, emissions, refs, args.lm, args.lexicon, weights, scores, args.beam_size,
+                          prior=args.prior, prior_scales=prior_scales)
+    print(f"{'lm_weight':>9} {'word_score':>10} {'prior_scale':>11} {'WER %':>7} {'CER %':>7}")
     for r in results:
-        print(f"{r.lm_weight:>9.2f} {r.word_score:>10.2f} {100 * r.wer:>7.2f} {100 * r.cer:>7.2f}")
+        print(f"{r.lm_weight:>9.2f} {r.word_score:>10.2f} {r.prior_scale:>11.2f} {100 * r.wer:>7.2f} {100 * r.cer:>7.2f}")
     best = results[0]
     if args.write:
         import yaml
 
         cfg = {"name": "beam_lm", "lm": args.lm, "lexicon": args.lexicon, "lm_weight": best.lm_weight,
                "word_score": best.word_score, "beam_size": args.beam_size}
+        if args.prior and best.prior_scale:
+            cfg |= {"prior": args.prior, "prior_scale": best.prior_scale}
         Path(args.write).write_text(yaml.safe_dump(cfg, sort_keys=False))
-        print(f"best: lm_weight={best.lm_weight} word_score={best.word_score} -> {args.write}")
+        print(f"best: lm_weight={best.lm_weight} word_score={best.word_score} prior_scale={best.prior_scale} "
+              f"-> {args.write}")
     return 0
 
 

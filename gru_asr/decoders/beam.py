@@ -69,6 +69,8 @@ class _FlashlightDecoder(Decoder):
         num_workers: int | None = None,
         blank_skip: float | None = None,
         token_min_logp: float | None = None,
+        prior: str | None = None,
+        prior_scale: float = 0.0,
     ):
         super().__init__(tokenizer, frame_shift)
         if blank_skip is not None and not 0.0 < blank_skip < 1.0:
@@ -98,6 +100,18 @@ class _FlashlightDecoder(Decoder):
         self.token_min_logp = token_min_logp
         self.tokens = decoder_tokens(tokenizer)
         self.nbest = nbest
+        # Label prior correction (label_prior.py): emissions - prior_scale * log prior.
+        if prior_scale and prior is None:
+            raise ValueError("prior_scale needs a prior file (prior: PATH, from `gru-asr lm prior`)")
+        if prior is not None and not Path(prior).is_file():
+            raise FileNotFoundError(f"prior file not found: {prior}")
+        self.prior = str(prior) if prior else None
+        self.prior_scale = float(prior_scale)
+        self._prior_shift = None
+        if prior is not None and self.prior_scale:
+            from gru_asr.decoders.label_prior import read_prior
+
+            self._prior_shift = self.prior_scale * read_prior(prior, self.tokens)
         self.settings = SearchSettings(beam_size=beam_size, beam_size_token=beam_size_token, beam_threshold=beam_threshold,
                                        lm_weight=lm_weight, word_score=word_score, unk_score=unk_score)
         self.close_last_word = lexicon is not None and has_space_token(tokenizer)
@@ -180,6 +194,8 @@ class _FlashlightDecoder(Decoder):
         if self.blank_skip_logp is not None:
             emissions, original_frames = collapse_blank_runs(emissions, self.blank_skip_logp)
             T = emissions.shape[0]
+        if self._prior_shift is not None:  # after the blank skip, which reads the true posteriors
+            emissions = emissions - self._prior_shift[:V]
         # One buffer holds what flashlight reads: the model's columns, then the
         # silence token flashlight needs but the model never emits (-1e4), then,
         # with a lexicon, one boundary frame. Lexicon words end with the space token
@@ -286,7 +302,15 @@ class BeamDecoder(_FlashlightDecoder):
                          beam_threshold=beam_threshold, nbest=nbest, num_workers=num_workers, blank_skip=blank_skip)
 
 
-_DEFAULT = object()  # an option left out: the search's own default (KenLMBeamDecoder)
+class _SearchDefault:
+    """An option left out: the search's own default (KenLMBeamDecoder), which depends on
+    whether a lexicon is given. Named so, in the config reference and in errors."""
+
+    def __repr__(self) -> str:
+        return "search default"
+
+
+_DEFAULT = _SearchDefault()
 
 
 @DECODERS.register("beam_lm")
@@ -301,7 +325,10 @@ class KenLMBeamDecoder(_FlashlightDecoder):
     threshold 25, every token, no blank skip (``LEXICON_DEFAULTS``); lexicon-free the
     pruning of pyctcdecode's defaults (``LEXICON_FREE_DEFAULTS``), where every token tried
     costs a call of the Python word LM (docs/decoding.md). ``None`` given explicitly for
-    ``beam_size_token``, ``blank_skip`` or ``token_min_logp`` turns that pruning off."""
+    ``beam_size_token``, ``blank_skip`` or ``token_min_logp`` turns that pruning off.
+
+    ``prior``/``prior_scale``: subtract ``prior_scale`` x the label log prior in the file
+    ``prior`` (``gru-asr lm prior``) from the emissions first (label_prior.py)."""
 
     LEXICON_DEFAULTS = {"beam_size": 50, "beam_size_token": None, "beam_threshold": 25.0, "blank_skip": None,
                         "token_min_logp": None}
@@ -327,6 +354,8 @@ class KenLMBeamDecoder(_FlashlightDecoder):
         num_workers: int | None = None,
         blank_skip: float | None = _DEFAULT,
         token_min_logp: float | None = _DEFAULT,
+        prior: str | None = None,
+        prior_scale: float = 0.0,
     ):
         if lm is None:
             raise ValueError("beam_lm needs an lm (ARPA or KenLM binary file); use 'beam' to decode without one")
@@ -339,4 +368,4 @@ class KenLMBeamDecoder(_FlashlightDecoder):
         super().__init__(tokenizer, frame_shift, lm=lm, lexicon=lexicon, lm_weight=lm_weight, word_score=word_score,
                          unk_score=unk_score, beam_size=beam_size, beam_size_token=beam_size_token,
                          beam_threshold=beam_threshold, nbest=nbest, num_workers=num_workers, blank_skip=blank_skip,
-                         token_min_logp=token_min_logp)
+                         token_min_logp=token_min_logp, prior=prior, prior_scale=prior_scale)

@@ -1,4 +1,4 @@
-"""Grid search of LM weight and word score on cached emissions.
+"""Grid search of LM weight, word score (and label prior scale) on cached emissions.
 
 The acoustic model runs once; every (lm_weight, word_score) pair only re-runs
 the beam search on the stored log-probs. The LM (and lexicon and its trie) is loaded
@@ -34,6 +34,7 @@ class TuneResult:
     word_score: float
     wer: float
     cer: float
+    prior_scale: float = 0.0
 
 
 def parse_grid(values: str, flag: str) -> list[float]:
@@ -47,14 +48,21 @@ def parse_grid(values: str, flag: str) -> list[float]:
     return grid
 
 
-def check_decoder(model: Model, lm: str, lexicon: str | None) -> None:
-    """Build the beam_lm decoder once, so that a missing or unreadable LM or lexicon is
-    reported (UserError naming the file) before the acoustic model runs over the manifest."""
+def check_decoder(model: Model, lm: str, lexicon: str | None, prior: str | None = None) -> None:
+    """Build the beam_lm decoder once, so that a missing or unreadable LM, lexicon or label
+    prior is reported (UserError naming the file) before the acoustic model runs over the manifest."""
     from gru_asr.cli.errors import UserError
+    from gru_asr.decoders.beam import decoder_tokens
+    from gru_asr.decoders.label_prior import read_prior
 
-    for what, path in (("LM", lm), ("lexicon", lexicon)):
+    for what, path in (("LM", lm), ("lexicon", lexicon), ("prior", prior)):
         if path is not None and not Path(path).is_file():
             raise UserError(f"{path}: {what} file not found")
+    if prior is not None:
+        try:
+            read_prior(prior, decoder_tokens(model.model.tokenizer))
+        except ValueError as err:
+            raise UserError(str(err)) from None
     try:
         dec = build_decoder({"name": "beam_lm", "lm": lm, "lexicon": lexicon, "num_workers": 1},
                             model.model.tokenizer, model.model.frame_shift)
@@ -118,8 +126,10 @@ def grid_search(
     word_scores: list[float],
     beam_size: int = 50,
     num_workers: int | None = None,
+    prior: str | None = None,
+    prior_scales: list[float] = (0.0,),
 ) -> list[TuneResult]:
-    """WER and CER at every (lm_weight, word_score), lowest WER first.
+    """WER and CER at every (lm_weight, word_score, prior_scale), lowest WER first.
 
     The LM is loaded once (or taken from ``check_decoder``) and shared by every point's
     search; each point decodes as ``beam_lm`` built alone with its weights would.
@@ -128,11 +138,12 @@ def grid_search(
     global _checked_lm
     if not emissions:
         raise ValueError("no emissions to tune on")
-    points = list(itertools.product(lm_weights, word_scores))
+    points = list(itertools.product(lm_weights, word_scores, prior_scales))
     decoders = [
         build_decoder({"name": "beam_lm", "lm": lm, "lexicon": lexicon, "lm_weight": w, "word_score": ws,
-                       "beam_size": beam_size, "num_workers": 1}, model.model.tokenizer, model.model.frame_shift)
-        for w, ws in points
+                       "beam_size": beam_size, "num_workers": 1, "prior": prior if ps else None, "prior_scale": ps},
+                      model.model.tokenizer, model.model.frame_shift)
+        for w, ws, ps in points
     ]
     loaded, _checked_lm = _checked_lm, None
     if loaded is None or not loaded.serves(lm, lexicon, decoders[0].tokens):
@@ -153,9 +164,9 @@ def grid_search(
     else:
         texts = [decode(x) for x in items]
     results = []
-    for p, (w, ws) in enumerate(points):
+    for p, (w, ws, ps) in enumerate(points):
         c = count_errors(refs, [t[p] for t in texts])
-        results.append(TuneResult(w, ws, c.wer, c.cer))
+        results.append(TuneResult(w, ws, c.wer, c.cer, ps))
     return sorted(results, key=lambda r: (r.wer, r.cer))
 
 

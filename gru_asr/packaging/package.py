@@ -40,7 +40,7 @@ _SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}")
 # Config fields that name files: a package never ships such files, so a path in
 # one that points outside the working folder can only be an attempt to make the
 # loader read something else.
-_FILE_FIELDS = re.compile(r"(^|_)(lm|lexicon|path|file|dir)$")
+_FILE_FIELDS = re.compile(r"(^|_)(lm|lexicon|prior|path|file|dir)$")
 
 
 # Storage types a package may hold its floating-point weights in. Loading always

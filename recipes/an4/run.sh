@@ -31,7 +31,7 @@ Usage: bash recipes/an4/run.sh [options] [-- HYDRA_OVERRIDES...]
   --average N         checkpoints to average (default 5)
   --beam-size N       beam for tuning and evaluation (default 50)
   --nj N              processes for beam search (default 1)
-Environment: LM_WEIGHTS, WORD_SCORES (tuning grids), PYTHON (python with gru_asr, default python3).
+Environment: LM_WEIGHTS, WORD_SCORES, PRIOR_SCALES (tuning grids), PYTHON (python with gru_asr, default python3).
 USAGE
 }
 

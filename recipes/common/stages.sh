@@ -6,6 +6,7 @@
 #   eval_sets                   comma-separated splits evaluated in stage 8 ($data/SPLIT.jsonl)
 #   tokenizer vocab_size tok_name   char | bpe, its size, the tokenizer config name
 #   average lm_text lm_order beam_size device nj max_duration model python recipe_dir
+#   prior_scales (optional)     stage 7's default label prior scale grid (0: no prior)
 #   overrides                   Hydra overrides passed through to training
 #   lm_exclude_eval_sentences   1 (default): no dev/test sentence enters the LM text; 0: keep them
 #   data_overrides (optional)   what training reads; default data.train=$train_manifest
@@ -107,8 +108,20 @@ if run_stage 7; then
   if [ -f "$exp/lm/decoder.yaml" ]; then log "stage 7: tuned decoder exists, skipping"
   else
     log "stage 7: tuning lm_weight / word_score on dev"
+    # A label prior (docs/decoding.md) is estimated on the training data and its scale
+    # tuned with the LM when PRIOR_SCALES (default: the recipe's prior_scales, else 0) has
+    # a value other than 0.
+    scales="${PRIOR_SCALES:-${prior_scales:-0}}"
+    prior_options=()
+    if [ -n "$(tr -d '0.,' <<< "$scales")" ]; then
+      if [ ! -f "$exp/lm/prior.txt" ]; then
+        gru-asr lm prior --model "$model" "$train_manifest" -o "$exp/lm/prior.txt"
+      fi
+      prior_options=(--prior "$exp/lm/prior.txt" --prior-scales="$scales")
+    fi
     gru-asr tune-lm --model "$model" "$data/dev.jsonl" --lm "$exp/lm/lm.arpa" --lexicon "$exp/lm/lexicon.txt" \
       --lm-weights="${LM_WEIGHTS:-0.5,1.0,1.5,2.0,2.5}" --word-scores="${WORD_SCORES:--1.0,0.0,1.0,2.0}" \
+      "${prior_options[@]}" \
       --beam-size "$beam_size" --write "$exp/lm/decoder.yaml" 2> "$exp/lm/tune.log" > "$exp/lm/tune.txt"
     head -n 4 "$exp/lm/tune.txt"
   fi

@@ -34,7 +34,7 @@ Usage: bash recipes/librispeech/run.sh --root DIR [options] [-- HYDRA_OVERRIDES.
   --beam-size N       beam for tuning and evaluation (default 200)
   --device DEV        evaluation device: cpu | cuda (default cpu)
   --nj N              processes for beam search (default 1)
-Environment: LM_WEIGHTS, WORD_SCORES (tuning grids), PYTHON (python with gru_asr, default python3).
+Environment: LM_WEIGHTS, WORD_SCORES, PRIOR_SCALES (tuning grids), PYTHON (python with gru_asr, default python3).
 EOF
 }
 

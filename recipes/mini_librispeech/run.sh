@@ -41,7 +41,7 @@ Usage: bash recipes/mini_librispeech/run.sh [options] [-- HYDRA_OVERRIDES...]
   --beam-size N       beam for tuning and evaluation (default 1000: 2.6 points better than 100 on dev, RESULTS.md)
   --device DEV        evaluation device: cpu | cuda (default cpu)
   --nj N              processes for beam search (default 2)
-Environment: LM_WEIGHTS, WORD_SCORES (tuning grids), PYTHON (python with gru_asr, default python3).
+Environment: LM_WEIGHTS, WORD_SCORES, PRIOR_SCALES (tuning grids), PYTHON (python with gru_asr, default python3).
 USAGE
 }
 

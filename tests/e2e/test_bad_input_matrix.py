@@ -397,6 +397,44 @@ def _(w):
     return _lm(w, w.text("text.txt"), "--model", str(w.truncated_model())), [w.path("truncated.safetensors")]
 
 
+# ---------------------------------------------------------------------------- lm prior
+
+
+def _prior(w, manifest, *extra, model=None):
+    return ["lm", "prior", str(manifest), "--model", str(model or w.model()), "-o", str(w.path("prior.txt")), *extra]
+
+
+@cell("lm prior", "missing")
+def _(w):
+    return _prior(w, w.missing("train.jsonl")), [w.path("train.jsonl")]
+
+
+@cell("lm prior", "empty")
+def _(w):
+    return _prior(w, w.empty("train.jsonl")), [w.path("train.jsonl")]
+
+
+@cell("lm prior", "wrong_format")
+def _(w):
+    return _prior(w, w.wav("train.wav")), [w.path("train.wav")]
+
+
+@cell("lm prior", "encoding")
+def _(w):
+    return _prior(w, w.latin1_manifest("train.jsonl")), [w.path("train.jsonl")]
+
+
+@cell("lm prior", "existing_output")
+def _(w):
+    out = w.text("prior.txt", "# gru_asr label prior (an earlier estimate)\n")
+    return _prior(w, w.manifest("train.jsonl")), [out]
+
+
+@cell("lm prior", "model_missing")
+def _(w):
+    return _prior(w, w.manifest("train.jsonl"), model=w.missing("none.safetensors")), [w.path("none.safetensors")]
+
+
 # ---------------------------------------------------------------------------- data check / import / shard
 
 
@@ -574,6 +612,16 @@ def _(w):
 @cell("tune-lm", "lm_missing")
 def _(w):
     return _tune(w, w.manifest("dev.jsonl"), lm=w.missing("none.arpa")), [w.path("none.arpa")]
+
+
+@cell("tune-lm", "prior_missing")
+def _(w):
+    return _tune(w, w.manifest("dev.jsonl"), "--prior", str(w.missing("prior.txt"))), [w.path("prior.txt")]
+
+
+@cell("tune-lm", "prior_wrong_format")
+def _(w):
+    return _tune(w, w.manifest("dev.jsonl"), "--prior", str(w.text("prior.txt", "not a prior\n"))), [w.path("prior.txt")]
 
 
 @cell("tune-lm", "lm_wrong_format")

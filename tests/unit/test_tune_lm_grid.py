@@ -115,16 +115,18 @@ def test_tune_lm_command_prints_the_grid_and_writes_the_best_point(setup, tmp_pa
                "--beam-size", "20", "--write", str(out)])
     printed = capsys.readouterr().out.splitlines()
     assert rc == 0
-    assert printed[0].split() == ["lm_weight", "word_score", "WER", "%", "CER", "%"]
+    assert printed[0].split() == ["lm_weight", "word_score", "prior_scale", "WER", "%", "CER", "%"]
     rows = [tuple(map(float, line.split())) for line in printed[1 : 1 + len(WEIGHTS) * len(SCORES)]]
-    assert sorted((w, s) for w, s, _, _ in rows) == sorted((w, s) for w in WEIGHTS for s in SCORES)
-    lowest = min((wer, cer) for _, _, wer, cer in rows)
-    assert rows[0][2:] == lowest and lowest[0] == 0.0 and rows[0][0] == BEST_WEIGHT
-    assert min(wer for w, _, wer, _ in rows if w != BEST_WEIGHT) > lowest[0]  # every other weight is worse
+    assert sorted((w, s) for w, s, _, _, _ in rows) == sorted((w, s) for w in WEIGHTS for s in SCORES)
+    assert {ps for _, _, ps, _, _ in rows} == {0.0}  # no --prior: no prior grid
+    lowest = min((wer, cer) for _, _, _, wer, cer in rows)
+    assert rows[0][3:] == lowest and lowest[0] == 0.0 and rows[0][0] == BEST_WEIGHT
+    assert min(wer for w, _, _, wer, _ in rows if w != BEST_WEIGHT) > lowest[0]  # every other weight is worse
     written = yaml.safe_load(out.read_text())
     assert (written["lm_weight"], written["word_score"]) == rows[0][:2]
     assert written["name"] == "beam_lm" and written["lm"] == arpa and written["lexicon"] == lexicon
-    assert printed[-1] == f"best: lm_weight={rows[0][0]} word_score={rows[0][1]} -> {out}"
+    assert "prior" not in written
+    assert printed[-1] == f"best: lm_weight={rows[0][0]} word_score={rows[0][1]} prior_scale=0.0 -> {out}"
     # The written decoder decodes like the chosen grid point: no errors on these utterances.
     dec = Model(model.model, decoder=written).decoder
     assert [dec.decode(e.unsqueeze(0), torch.tensor([e.size(0)]))[0][0].text for e in ems] == refs
@@ -169,3 +171,33 @@ def test_the_lm_is_loaded_once_per_run_and_every_point_decodes_as_a_decoder_of_i
         tune_lm.grid_search(model, ems, refs, arpa, lex, weights[:1], scores, beam_size=20, num_workers=workers)
         assert loads.read_text().split() == [str(os.getpid())]
         monkeypatch.setattr(flashlight_search, "load_lm", real)
+
+
+def test_lm_prior_then_tune_lm_searches_the_prior_scale_too(setup, tmp_path, monkeypatch, capsys):
+    model, package, ems, refs, arpa, lexicon = setup
+    rng = np.random.default_rng(0)
+    lines = []
+    for i in range(3):
+        sf.write(tmp_path / f"u{i}.wav", (0.1 * rng.standard_normal(16000)).astype(np.float32), 16000)
+        lines.append(json.dumps({"id": f"u{i}", "audio": f"u{i}.wav", "duration": 1.0, "text": "the cat"}))
+    train = tmp_path / "train.jsonl"
+    train.write_text("\n".join(lines) + "\n")
+    prior = tmp_path / "prior.txt"
+    assert main(["lm", "prior", "--model", str(package), str(train), "-o", str(prior), "--utterances", "2"]) == 0
+    assert "label prior from 2 utterances" in capsys.readouterr().out
+    values = [float(line.split("\t")[1]) for line in prior.read_text().splitlines()[1:]]
+    assert len(values) == TOK.vocab_size and math.isclose(sum(math.exp(v) for v in values), 1.0, rel_tol=1e-4)
+    assert main(["lm", "prior", "--model", str(package), str(train), "-o", str(prior)]) == 2  # no clobbering
+    monkeypatch.setattr(tune_lm, "cached_emissions", lambda *a, **k: (ems, refs))
+    out = tmp_path / "decoder.yaml"
+    capsys.readouterr()
+    assert main(["tune-lm", "--model", str(package), str(train), "--lm", arpa, "--lexicon", lexicon,
+                 "--lm-weights=0.5", "--word-scores=0.0", "--prior", str(prior), "--prior-scales=0,0.5",
+                 "--beam-size", "20", "--write", str(out)]) == 0
+    rows = [tuple(map(float, line.split())) for line in capsys.readouterr().out.splitlines()[1:3]]
+    assert sorted(r[2] for r in rows) == [0.0, 0.5]
+    written = yaml.safe_load(out.read_text())
+    assert written.get("prior_scale", 0.0) == rows[0][2]
+    assert ("prior" in written) == (rows[0][2] != 0.0)
+    # --prior-scales without --prior is refused before anything runs
+    assert main(["tune-lm", "--model", str(package), str(train), "--lm", arpa, "--prior-scales=0.5"]) == 2
