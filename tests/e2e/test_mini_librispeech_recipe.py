@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from gru_asr.data import read_manifest
 from tests.conftest import SHARED_DATA
@@ -71,8 +72,11 @@ def test_mini_librispeech_recipe_on_real_audio(tmp_path):
     assert len(train) == 12 and all(e["audio"].endswith(".opus") for e in train)
     assert len(read_manifest(data / "dev.jsonl")) == 5
     for f in ["model.safetensors", "model_avg.safetensors", "final.safetensors", "lm/lm.arpa", "lm/lexicon.txt",
-              "lm/decoder.yaml"]:
+              "lm/decoder.yaml", "lm/prior.txt"]:
         assert (exp / f).is_file(), f
+    # The recipe's label prior (prior_scales=1.0) reached the tuned decoder.
+    decoder = yaml.safe_load((exp / "lm/decoder.yaml").read_text())
+    assert decoder["prior"] == str(exp / "lm/prior.txt") and decoder["prior_scale"] == 1.0
     arpa = (exp / "lm/lm.arpa").read_text()
     assert "ngram 3=" in arpa and " fire " in arpa.lower()  # the book text reached the LM
     lexicon_words = {line.split("\t")[0].split()[0] for line in (exp / "lm/lexicon.txt").read_text().splitlines()}
