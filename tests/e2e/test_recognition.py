@@ -150,14 +150,16 @@ def test_tune_lm_on_dev_picks_the_lowest_wer_and_its_decoder_reproduces_it(train
     lines = proc.stdout.splitlines()
     print(proc.stdout)
     rows = [tuple(map(float, line.split())) for line in lines[1 : 1 + len(weights) * len(scores)]]
-    assert sorted((w, s) for w, s, _, _ in rows) == sorted((w, s) for w in weights for s in scores)
-    assert rows[0][2:] == min((wer, cer) for _, _, wer, cer in rows)
+    # columns: lm_weight, word_score, prior_scale (0: no --prior), WER, CER
+    assert sorted((w, s) for w, s, _, _, _ in rows) == sorted((w, s) for w in weights for s in scores)
+    assert all(ps == 0.0 for _, _, ps, _, _ in rows)
+    assert rows[0][3:] == min((wer, cer) for _, _, _, wer, cer in rows)
     chosen = yaml.safe_load(decoder.read_text())
     assert (chosen["lm_weight"], chosen["word_score"]) == rows[0][:2]
     # The written decoder, used as the README says (evaluate --decoder FILE), gives the
     # WER that tune-lm reported for it.
     summary = evaluate(model, data / "dev.jsonl", "--decoder", decoder)
-    assert summary["wer"] == pytest.approx(rows[0][2], abs=0.01)
+    assert summary["wer"] == pytest.approx(rows[0][3], abs=0.01)
 
 
 def test_time_to_accuracy_reads_the_runs_training_clock(trained):

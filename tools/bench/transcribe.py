@@ -73,10 +73,10 @@ def long_file(path: Path, seconds: int, clips: list[Path]) -> Path:
 
 
 def decoder_from_yaml(path: Path) -> dict:
-    """A `gru-asr tune-lm --write` file; its relative lm/lexicon paths are the recipe's
+    """A `gru-asr tune-lm --write` file; its relative lm/lexicon/prior paths are the recipe's
     (relative to the checkout, where run.sh runs)."""
     cfg = yaml.safe_load(path.read_text())
-    for key in ("lm", "lexicon"):
+    for key in ("lm", "lexicon", "prior"):
         if cfg.get(key) and not Path(cfg[key]).is_absolute():
             cfg[key] = str(ROOT / cfg[key])
     return cfg
