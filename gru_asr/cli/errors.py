@@ -92,11 +92,13 @@ def user_error_types() -> tuple[type[BaseException], ...]:
     from gru_asr.audio.io import AudioError
     from gru_asr.config_location import ConfigLocationError
     from gru_asr.data.manifest import ManifestError
+    from gru_asr.decoders.label_prior import LabelPriorError
     from gru_asr.packaging.package import PackageError
     from gru_asr.registry import RegistryError
     from gru_asr.schemas import ConfigError
 
-    return (UserError, ManifestError, PackageError, AudioError, ConfigError, RegistryError, ConfigLocationError)
+    return (UserError, ManifestError, PackageError, AudioError, ConfigError, RegistryError, ConfigLocationError,
+            LabelPriorError)
 
 
 def describe_os_error(err: OSError) -> str:

@@ -24,6 +24,10 @@ import torch
 HEADER = "# gru_asr label prior"
 
 
+class LabelPriorError(ValueError):
+    """A prior file that is unreadable, malformed or over other labels (bad input, one line)."""
+
+
 def estimate_log_prior(emissions: Iterable[torch.Tensor]) -> torch.Tensor:
     """log of the mean posterior of each label over all frames of ``emissions``
     ((T, V) log-probs per utterance), computed in log space."""
@@ -50,13 +54,13 @@ def write_prior(path: str | Path, tokens: list[str], log_prior: torch.Tensor, so
 
 def read_prior(path: str | Path, tokens: list[str]) -> np.ndarray:
     """The log prior of each of ``tokens`` (the decoder's, by id), from a prior file;
-    ValueError naming the file if it is not one or was estimated over other labels."""
+    LabelPriorError naming the file if it is not one or was estimated over other labels."""
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as err:
-        raise ValueError(f"{path}: cannot read the label prior ({err})") from None
+        raise LabelPriorError(f"{path}: cannot read the label prior ({err})") from None
     if not lines or not lines[0].startswith(HEADER):
-        raise ValueError(f"{path}: not a label prior file (write one with `gru-asr lm prior`)")
+        raise LabelPriorError(f"{path}: not a label prior file (write one with `gru-asr lm prior`)")
     names, values = [], []
     for n, line in enumerate(lines[1:], start=2):
         parts = line.split("\t")
@@ -65,10 +69,10 @@ def read_prior(path: str | Path, tokens: list[str]) -> np.ndarray:
         except ValueError:
             value = float("nan")
         if not math.isfinite(value) or value > 0:
-            raise ValueError(f"{path}: line {n} is not 'token<TAB>log prior' with a log prior <= 0")
+            raise LabelPriorError(f"{path}: line {n} is not 'token<TAB>log prior' with a log prior <= 0")
         names.append(parts[0])
         values.append(value)
     if names != tokens[: len(names)] or len(names) not in (len(tokens), len(tokens) - 1):
-        raise ValueError(f"{path}: the prior is over other labels than this model's ({len(names)} labels, "
+        raise LabelPriorError(f"{path}: the prior is over other labels than this model's ({len(names)} labels, "
                          f"the model has {len(tokens)}): estimate it with this model (`gru-asr lm prior`)")
     return np.asarray(values, dtype=np.float32)

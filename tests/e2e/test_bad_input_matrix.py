@@ -216,6 +216,13 @@ def _evaluate(w, manifest, *extra, model=None):
     return ["evaluate", "--model", str(model or w.model()), str(manifest), *extra]
 
 
+@cell("evaluate", "prior_wrong_format")
+def _(w):
+    prior = w.text("prior.txt", "not a prior\n")
+    decoder = w.text("decoder.yaml", f"name: beam_lm\nlm: {w.arpa()}\nprior: {prior}\nprior_scale: 1.0\n")
+    return _evaluate(w, w.manifest("test.jsonl"), "--decoder", str(decoder)), [prior]
+
+
 @cell("evaluate", "missing")
 def _(w):
     return _evaluate(w, w.missing("test.jsonl")), [w.path("test.jsonl")]
