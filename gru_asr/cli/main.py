@@ -257,6 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
     pk.add_argument("--best", type=int, default=None, help="average the N checkpoints with the lowest dev WER in the given folder")
     pk.add_argument("--dtype", choices=["float32", "float16", "bfloat16"], default="float32",
                     help="storage type of the weights: float16 halves the file; the model still computes in float32")
+    pk.add_argument("--mask-above-hz", type=float, default=None, metavar="HZ",
+                    help="set the log-mel bands above HZ to the training mean in the packaged model (e.g. 6000 for "
+                         "a model trained on Opus-coded audio and run on microphone audio); the weights are unchanged")
     add_overwrite_flag(pk)
     pk.set_defaults(func=cmd_package)
 
@@ -702,6 +705,10 @@ def cmd_package(args) -> int:
     args.checkpoints = ckpts
     try:
         model = model_from_checkpoints(args.checkpoints)
+        if args.mask_above_hz is not None:
+            from gru_asr.packaging.checkpoint import mask_bands_above
+
+            model = mask_bands_above(model, args.mask_above_hz)
         path = save_package(model, args.output, extra={"checkpoints": [Path(c).name for c in args.checkpoints]},
                             dtype=args.dtype)
     except (PackageError, OSError) as err:

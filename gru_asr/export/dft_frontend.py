@@ -81,6 +81,12 @@ class DFTFrontend(nn.Module):
         self.register_buffer("dct", dct.detach().clone() if dct is not None else torch.zeros(0))
         self.register_buffer("feat_mean", frontend.feat_mean.detach().clone())
         self.register_buffer("feat_std", frontend.feat_std.detach().clone())
+        # LogMelFrontend's mask_above_hz: the bands from first_masked_band up are 0 after
+        # normalization. A multiplication by a 1/0 vector exports to every runtime.
+        first = getattr(frontend, "first_masked_band", None)
+        self.masks_bands = first is not None and first < frontend.feature_dim
+        if self.masks_bands:
+            self.register_buffer("band_keep", (torch.arange(frontend.feature_dim) < first).float())
 
     def num_frames(self, num_samples: torch.Tensor) -> torch.Tensor:
         return torch.div(num_samples - self.n_fft, self.hop, rounding_mode="floor").clamp(min=0) + 1
@@ -112,4 +118,6 @@ class DFTFrontend(nn.Module):
             mean = (feats * mask).sum(1, keepdim=True) / count
             var = (((feats - mean) * mask) ** 2).sum(1, keepdim=True) / count
             feats = (feats - mean) / (var + 1e-5).sqrt()
+        if self.masks_bands:
+            feats = feats * self.band_keep
         return feats.masked_fill(~mask, 0.0), feat_lengths

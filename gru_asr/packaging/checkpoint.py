@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import re
 import zipfile
 from pathlib import Path
@@ -60,6 +62,27 @@ def model_from_checkpoints(paths: list[str | Path]) -> CTCModel:
     model = CTCModel(configs[0])
     model.load_state_dict(averaged, strict=True)
     return model.eval()
+
+
+def mask_bands_above(model: CTCModel, hz: float) -> CTCModel:
+    """The same weights with the front-end's ``mask_above_hz`` set to ``hz`` (see
+    :class:`~gru_asr.frontends.logmel.LogMelFrontend`): the bands keep their places, so
+    the trained weights load unchanged; only the features above ``hz`` are set to the
+    training mean, as they would be for a model trained with the mask."""
+    from gru_asr.frontends.base import FRONTENDS
+    from gru_asr.schemas import schema_for
+
+    config = copy.deepcopy(model.config)
+    name = config["frontend"]["name"]
+    if "mask_above_hz" not in {f.name for f in dataclasses.fields(schema_for(FRONTENDS.get(name)))}:
+        raise PackageError(f"--mask-above-hz: the model's front-end {name!r} has no mask_above_hz option (logmel has)")
+    config["frontend"]["mask_above_hz"] = float(hz)
+    try:
+        masked = CTCModel(config)
+    except ValueError as err:
+        raise PackageError(f"--mask-above-hz: {err}") from None
+    masked.load_state_dict(model.state_dict(), strict=True)
+    return masked.eval()
 
 
 def _package_as_checkpoint(path: str | Path) -> dict:

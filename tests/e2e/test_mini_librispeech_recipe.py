@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from gru_asr.data import read_manifest
+from gru_asr.packaging import read_package_info
 from tests.conftest import SHARED_DATA
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,6 +75,10 @@ def test_mini_librispeech_recipe_on_real_audio(tmp_path):
     for f in ["model.safetensors", "model_avg.safetensors", "final.safetensors", "lm/lm.arpa", "lm/lexicon.txt",
               "lm/decoder.yaml", "lm/prior.txt"]:
         assert (exp / f).is_file(), f
+    # The recipe's band mask for its Opus training audio reached the packaged model.
+    recipe = yaml.safe_load((ROOT / "recipes/mini_librispeech/conf/experiment/mls_tiny.yaml").read_text())
+    frontend = read_package_info(exp / "final.safetensors")["config"]["frontend"]
+    assert frontend["mask_above_hz"] == recipe["frontend"]["mask_above_hz"] > 0
     # The recipe's label prior (prior_scales=1.0) reached the tuned decoder.
     decoder = yaml.safe_load((exp / "lm/decoder.yaml").read_text())
     assert decoder["prior"] == str(exp / "lm/prior.txt") and decoder["prior_scale"] == 1.0

@@ -67,6 +67,20 @@ def test_dft_frontend_matches_torchaudio_on_a_padded_batch(frontend):
     assert out[1, ref_lens[1]:].abs().max() == 0  # padded frames stay exactly zero
 
 
+def test_dft_frontend_masks_the_bands_the_logmel_front_end_masks():
+    model = make_model(frontend="logmel")
+    cfg = dict(model.config, frontend={"name": "logmel", "dither": 0.0, "mask_above_hz": 6000.0})
+    masked = CTCModel(cfg).eval()
+    masked.load_state_dict(model.state_dict())
+    wavs, lens = padded_batch([16000, 7001])
+    with torch.no_grad():
+        ref, _ = masked.frontend(wavs, lens)
+        out, _ = DFTFrontend(masked.frontend)(wavs, lens)
+    first = masked.frontend.first_masked_band
+    assert first < ref.size(-1) and out[..., first:].abs().max() == 0
+    assert (out - ref).abs().max().item() < 1e-4
+
+
 def test_dft_frontend_refuses_front_ends_it_cannot_reproduce():
     from gru_asr.export.dft_frontend import ExportUnsupportedError
     from gru_asr.frontends import LogMelFrontend

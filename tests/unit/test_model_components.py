@@ -30,6 +30,38 @@ def test_logmel_equals_torchaudio_melspectrogram():
     torch.testing.assert_close(feats, reference, atol=1e-4, rtol=1e-5)
 
 
+def test_mask_above_hz_sets_the_bands_above_the_cutoff_to_the_training_mean():
+    wavs = torch.randn(2, 16000) * 0.1
+    lens = torch.tensor([16000, 9000])
+    plain = LogMelFrontend(dither=0.0).eval()
+    masked = LogMelFrontend(dither=0.0, mask_above_hz=6000).eval()
+    stats = (torch.randn(80), torch.rand(80) + 0.5)
+    plain.set_stats(*stats)
+    masked.set_stats(*stats)
+    ref, ref_lens = plain(wavs, lens)
+    out, out_lens = masked(wavs, lens)
+    first = masked.first_masked_band
+    # Every band whose filter peaks at or above 6 kHz, and no other, is masked.
+    centres = masked.mel.mel_scale.fb.argmax(0).float() * 16000 / masked.n_fft
+    assert centres[first - 1] < 6000 <= centres[first]
+    assert 0 < first < 80
+    assert torch.equal(out_lens, ref_lens)
+    assert torch.equal(out[..., :first], ref[..., :first])
+    assert out[..., first:].abs().sum() == 0 and ref[..., first:].abs().sum() > 0
+    # The same weights' state dict loads into either (the option adds no tensors).
+    plain.load_state_dict(masked.state_dict(), strict=True)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"mask_above_hz": 8000}, "Nyquist"),
+    ({"mask_above_hz": -1.0}, "Nyquist"),
+    ({"mask_above_hz": 6000, "normalize": "none"}, "normalize"),
+])
+def test_mask_above_hz_refuses_cutoffs_it_cannot_apply(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        LogMelFrontend(**kwargs)
+
+
 def test_dither_is_gaussian_of_the_given_scale_and_differs_between_utterances():
     from gru_asr.frontends.base import _DITHER_TABLE_SAMPLES, add_dither
 

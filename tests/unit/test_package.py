@@ -163,3 +163,27 @@ def test_packages_average_like_checkpoints(tmp_path):
     paths.append(save_package(CTCModel(other), tmp_path / "other.safetensors"))
     with pytest.raises(PackageError, match="different model configs"):
         model_from_checkpoints(paths)
+
+
+def test_package_can_mask_the_bands_above_a_cutoff_without_changing_the_weights(tmp_path):
+    from gru_asr.cli.main import main
+
+    torch.manual_seed(0)
+    m = CTCModel(small_model_config()).eval()
+    m.frontend.set_stats(torch.randn(40), torch.rand(40) + 0.5)
+    plain = save_package(m, tmp_path / "plain.safetensors")
+    masked_path = tmp_path / "masked.safetensors"
+    assert main(["package", str(plain), "-o", str(masked_path), "--mask-above-hz", "5000"]) == 0
+    masked = load_package(masked_path)
+    assert read_package_info(masked_path)["config"]["frontend"]["mask_above_hz"] == 5000.0
+    for key, value in m.state_dict().items():
+        assert torch.equal(masked.state_dict()[key], value), key
+    wav = torch.randn(1, 16000) * 0.1
+    lens = torch.tensor([16000])
+    feats = masked.frontend(wav, lens)[0]
+    first = masked.frontend.first_masked_band
+    assert first < 40 and feats[..., first:].abs().sum() == 0
+    assert not torch.equal(masked(wav, lens)[0], m(wav, lens)[0])
+    # A cutoff the front-end cannot apply is one line naming the flag, exit 2.
+    assert main(["package", str(plain), "-o", str(tmp_path / "bad.safetensors"), "--mask-above-hz", "9000"]) == 2
+    assert not (tmp_path / "bad.safetensors").exists()

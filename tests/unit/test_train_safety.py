@@ -96,6 +96,8 @@ def test_an_option_that_left_trainer_and_a_mistyped_one_are_one_line_each(tmp_pa
     before = snapshot(exp)
     assert_one_error_line(gru_asr("train", "trainer.ema={decay: 0.9}", f"exp_dir={exp}"), "trainer.ema moved to ema")
     assert_one_error_line(gru_asr("train", "optim.lr=fast", f"exp_dir={exp}", "overwrite=true"), "optim.lr: ", "'fast'")
+    assert_one_error_line(gru_asr("train", "frontend.mask_above_hz=9000", f"exp_dir={exp}", "overwrite=true"),
+                          "model config: mask_above_hz", "Nyquist")
     assert snapshot(exp) == before
 
 
