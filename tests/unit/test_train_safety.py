@@ -194,7 +194,7 @@ def test_component_selection_check_names_the_form_that_works():
 
     cfg = compose("frontend.name=mfcc")
     options = lambda kind: ["logmel", "mfcc", "spectrogram"]  # noqa: E731
-    with pytest.raises(ConfigError, match=r"of the config frontend=logmel \(f_max, f_min\).*config group: frontend=mfcc"):
+    with pytest.raises(ConfigError, match=r"of the config frontend=logmel \(f_max, f_min, mask_above_hz\).*config group: frontend=mfcc"):
         check_component_selection(cfg, ["frontend.name=mfcc"], {"frontend": "logmel"}, options)
     # No config file for it: the empty-node form, which does compose and validate.
     with pytest.raises(ConfigError, match=r"~frontend \+frontend.name=mfcc"):
