@@ -258,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     pk.add_argument("--dtype", choices=["float32", "float16", "bfloat16"], default="float32",
                     help="storage type of the weights: float16 halves the file; the model still computes in float32")
     pk.add_argument("--mask-above-hz", type=float, default=None, metavar="HZ",
-                    help="set the log-mel bands above HZ to the training mean in the packaged model (e.g. 6000 for "
+                    help="set the log-mel bands above HZ to the training mean in the packaged model (e.g. 5800 for "
                          "a model trained on Opus-coded audio and run on microphone audio); the weights are unchanged")
     add_overwrite_flag(pk)
     pk.set_defaults(func=cmd_package)

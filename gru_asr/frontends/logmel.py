@@ -18,7 +18,7 @@ class LogMelFrontend(Frontend):
     copy is Ogg Opus at 32 kbps) has that band filled with codec noise that microphone
     or FLAC audio lacks, and a model trained on one and run on the other pays for the
     difference (recipes/mini_librispeech/RESULTS.md: 76.00 -> 73.15 % greedy WER with
-    the top bands above 6 kHz masked). The bands keep their places, so it can be set on
+    the bands above 5.8 kHz masked). The bands keep their places, so it can be set on
     a trained model (``gru-asr package --mask-above-hz``) without changing its weights.
     """
 
