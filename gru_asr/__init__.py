@@ -8,11 +8,17 @@ from gru_asr.version import __version__  # noqa: E402
 from gru_asr.registry import register  # noqa: E402
 
 
-def load_model(path, device: str = "cpu"):
-    """Load a packaged model file; see :class:`gru_asr.inference.Model`."""
+def load_model(path=None, device: str = "cpu", decoder=None):
+    """Load a packaged model file, or with no path the built-in English model with its
+    tuned LM decoder (``gru_asr.pretrained``); see :class:`gru_asr.inference.Model`.
+    ``decoder``: a decoder name or config (None: the model's own)."""
+    if path is None:
+        from gru_asr.pretrained import load_builtin
+
+        return load_builtin(device=device, decoder=decoder)
     from gru_asr.inference import Model
 
-    return Model.load(path, device=device)
+    return Model.load(path, device=device, decoder=decoder)
 
 
 def __getattr__(name: str):

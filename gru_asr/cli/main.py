@@ -110,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.set_defaults(func=cmd_prepare)
 
     e = sub.add_parser("evaluate", help="WER/CER of a model on a manifest")
-    e.add_argument("--model", required=True, help="packaged model file")
+    e.add_argument("--model", help="packaged model file (default: the built-in English model; `gru-asr info` describes it)")
     e.add_argument("manifest", help="JSONL manifest with audio, duration, text")
     add_decoder_args(e)
     e.add_argument("--batch-size", type=int, default=16)
@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_evaluate)
 
     t = sub.add_parser("transcribe", help="transcribe audio files")
-    t.add_argument("--model", required=True, help="packaged model file")
+    t.add_argument("--model", help="packaged model file (default: the built-in English model; `gru-asr info` describes it)")
     t.add_argument("audio", nargs="+", help="audio files, folders, glob patterns, JSONL manifests, or - (paths on stdin)")
     t.add_argument("--format", choices=["text", "jsonl", "srt", "vtt", "ctm"], default="text")
     t.add_argument("--output-dir", help="write one file per input here (NAME.txt/.jsonl/.srt/.vtt/.ctm)")
@@ -263,8 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_overwrite_flag(pk)
     pk.set_defaults(func=cmd_package)
 
-    i = sub.add_parser("info", help="show what a packaged model contains")
-    i.add_argument("model")
+    i = sub.add_parser("info", help="show what a packaged model contains (no model: the built-in one, with its card)")
+    i.add_argument("model", nargs="?", help="packaged model file (default: the built-in English model)")
     i.set_defaults(func=cmd_info)
 
     pl = sub.add_parser("plugins", help="list registered components, or print the config reference")
@@ -285,8 +285,23 @@ def add_decoder_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--decode-workers", type=int, default=None, help="processes for beam search (default: 1)")
 
 
-def decoder_config(args) -> dict | None:
-    """The decoder config from command-line flags (None: the model's own)."""
+def decoder_config(args, base: dict | None = None) -> dict | None:
+    """The decoder config from command-line flags (None: the model's own). ``base``: the
+    config the flags adjust when --decoder is not given or names it (the built-in model's
+    tuned one)."""
+    if base is not None and args.decoder in (None, base.get("name")):
+        if args.lm and not args.lexicon and base.get("lexicon"):
+            from gru_asr.cli.errors import UserError
+
+            raise UserError(f"--lm {args.lm}: give its --lexicon too (the built-in lexicon spells only the "
+                            f"built-in LM's words), or a decoder YAML with --decoder")
+        cfg = dict(base)
+        for key in ("lm", "lexicon", "lm_weight", "word_score", "beam_size"):
+            if getattr(args, key, None) is not None:
+                cfg[key] = getattr(args, key)
+        if args.decode_workers:
+            cfg["num_workers"] = args.decode_workers
+        return cfg
     if args.decoder is None and not args.lm:
         return None
     if args.decoder and args.decoder.endswith((".yaml", ".yml")):
@@ -309,6 +324,19 @@ def decoder_config(args) -> dict | None:
     if args.decode_workers:
         cfg["num_workers"] = args.decode_workers
     return cfg
+
+
+def model_and_decoder(args) -> tuple[str, dict | None]:
+    """The model file and decoder config a command runs: --model with the decoder flags,
+    or with no --model the built-in model and its tuned decoder, adjusted by the flags."""
+    if args.model:
+        return args.model, decoder_config(args)
+    from gru_asr.pretrained import builtin_decoder_config, builtin_model_path
+
+    path = str(builtin_model_path())
+    if args.decoder is not None and args.decoder.endswith((".yaml", ".yml")):
+        return path, decoder_config(args)  # the user's decoder config replaces the tuned one
+    return path, decoder_config(args, base=builtin_decoder_config())
 
 
 def cmd_synth(args) -> int:
@@ -367,10 +395,13 @@ def cmd_evaluate(args) -> int:
     from gru_asr.evaluation import evaluate_manifest
     from gru_asr.evaluation.evaluate import check_out_dir
     from gru_asr.inference import Model
+    from gru_asr.inference.runtimes import model_load_errors
 
     if args.out_dir:
         check_out_dir(args.out_dir, args.overwrite)  # before the model runs, not after
-    model = Model.load(args.model, device=args.device, decoder=decoder_config(args))
+    path, decoder = model_and_decoder(args)
+    with model_load_errors():  # a missing model or a decoder that cannot be built: one line
+        model = Model.load(path, device=args.device, decoder=decoder)
     report = evaluate_manifest(model, args.manifest, batch_size=args.batch_size)
     if args.out_dir:
         report.write(args.out_dir)
@@ -384,7 +415,14 @@ def cmd_transcribe(args) -> int:
     from gru_asr.inference.inputs import transcribe_inputs
     from gru_asr.inference.runtimes import open_transcriber
 
-    transcriber = open_transcriber(args.model, runtime=args.runtime, device=args.device, decoder=decoder_config(args),
+    from gru_asr.cli.errors import UserError
+
+    if args.runtime == "onnx" and not args.model:
+        raise UserError("--runtime onnx needs --model: a .onnx file from `gru-asr export` (the built-in model is PyTorch)")
+    if args.stream and not args.model:
+        raise UserError("--stream needs --model: a unidirectional model (the built-in model is bidirectional)")
+    path, decoder = model_and_decoder(args)
+    transcriber = open_transcriber(path, runtime=args.runtime, device=args.device, decoder=decoder,
                                    stream=args.stream, chunk_ms=args.chunk_ms, raw=args.raw, inputs=args.audio)
     paths, failed = transcribe_inputs(args)
     if not paths:
@@ -729,7 +767,14 @@ def cmd_info(args) -> int:
     from gru_asr.packaging import PackageError, read_package_info
 
     try:
-        info = read_package_info(args.model)
+        if args.model:
+            info = read_package_info(args.model)
+        else:  # the built-in model: its card (training data, measured WER) first
+            from gru_asr.pretrained import builtin_card, builtin_decoder_config, builtin_model_path
+
+            path = builtin_model_path()
+            info = {"model": str(path), "model_card": builtin_card(), "decoder": builtin_decoder_config(),
+                    **read_package_info(path)}
     except PackageError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -27,7 +27,7 @@ def open_transcriber(model: str, runtime: str = "torch", device: str = "cpu", de
         return _open_streaming(model, device, decoder, chunk_ms, raw, inputs)
     from gru_asr.inference.api import Model
 
-    with _load_errors():
+    with model_load_errors():
         return Model.load(model, device=device, decoder=decoder)
 
 
@@ -56,7 +56,7 @@ def _open_streaming(model: str, device: str, decoder: dict | None, chunk_ms: flo
         raise UserError(f"--stream decodes greedily (the CTC collapse state is carried across chunks); "
                         f"decoder {decoder.get('name')!r} needs the whole utterance")
     try:
-        with _load_errors():
+        with model_load_errors():
             loaded = Model.load(model, device=device)
         runtime = StreamingRuntime(loaded.model, loaded.device, chunk_ms / 1000, raw_stdin=raw, show_partials=True)
     except StreamingNotSupportedError as err:
@@ -69,7 +69,7 @@ def _open_streaming(model: str, device: str, decoder: dict | None, chunk_ms: flo
 
 
 @contextmanager
-def _load_errors():
+def model_load_errors():
     """A model file that is missing, not a package, or names a decoder or option that
     does not fit: one line, as the package reader words it."""
     from gru_asr.packaging import PackageError

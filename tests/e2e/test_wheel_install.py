@@ -53,6 +53,11 @@ def test_wheel_carries_the_configs_and_the_search_path_plugin(wheel):
     for path in (ROOT / "conf").rglob("*.yaml"):
         assert f"gru_asr/conf/{path.relative_to(ROOT / 'conf').as_posix()}" in names
     assert not any(name.startswith(("tests/", "conf/", "recipes/")) for name in names)
+    # The built-in model, every file of it (`gru-asr transcribe` with no --model).
+    builtin = ROOT / "gru_asr" / "pretrained" / "english_small"
+    assert builtin.is_dir() and any(builtin.iterdir()), f"{builtin}: the built-in model's folder is missing"
+    for path in builtin.iterdir():
+        assert f"gru_asr/pretrained/english_small/{path.name}" in names
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +93,14 @@ def test_the_installed_package_is_the_wheel_not_the_checkout(fresh_env):
     module, conf = proc.stdout.split()
     assert not Path(module).is_relative_to(ROOT)
     assert Path(conf) == Path(module).parent / "conf"
+
+
+def test_the_installed_package_has_the_builtin_model_and_its_card(fresh_env):
+    info = run(fresh_env, "info")
+    assert info.returncode == 0, info.stderr[-3000:]
+    info = json.loads(info.stdout)
+    assert info["model_card"]["name"] == "english_small" and info["model_card"]["training_data"]
+    assert not Path(info["model"]).is_relative_to(ROOT) and Path(info["decoder"]["lm"]).parent == Path(info["model"]).parent
 
 
 def test_synth_train_package_transcribe_from_the_wheel(fresh_env):

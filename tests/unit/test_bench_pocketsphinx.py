@@ -100,3 +100,20 @@ def test_an_explicit_model_that_is_missing_is_one_error_line(tmp_path, monkeypat
     assert bench.main(["--model", str(tmp_path / "nope.safetensors")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"error: {tmp_path / 'nope.safetensors'}: model not found"]
+
+
+def test_by_default_it_measures_the_builtin_model_with_its_tuned_decoder(tmp_path, monkeypatch):
+    import gru_asr.pretrained as pretrained
+
+    bench = _load()
+    assert bench.pick_model(None) == pretrained.builtin_model_path()
+    tuned = bench.pick_decoder(None, None, no_lm=False)
+    assert tuned["name"] == "beam_lm" and Path(tuned["lm"]).parent == pretrained.builtin_folder()
+    assert bench.pick_decoder(None, None, no_lm=True) is None
+    # A model of one's own never touches the built-in folder (here: an empty one).
+    monkeypatch.setattr(pretrained, "FOLDER", tmp_path / "empty")
+    own = tmp_path / "exp" / "final.safetensors"
+    (own.parent / "lm").mkdir(parents=True)
+    assert bench.pick_decoder(None, own, no_lm=False) is None
+    (own.parent / "lm" / "decoder.yaml").write_text("name: greedy\n")
+    assert bench.pick_decoder(None, own, no_lm=False) == own.parent / "lm" / "decoder.yaml"

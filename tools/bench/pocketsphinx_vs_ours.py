@@ -8,9 +8,11 @@ Systems:
 * ``pocketsphinx``: PocketSphinx 5's default ``Decoder()`` (its bundled en-us acoustic
   model, en-us LM and CMU dictionary), one utterance per ``start_utt`` / ``process_raw``
   (whole utterance) / ``end_utt``, fed 16 kHz mono int16 PCM;
-* ``ours greedy``: ``--model`` with the greedy CTC decoder;
-* ``ours <decoder>``: the same model with ``--decoder YAML`` (default: the model's
-  ``lm/decoder.yaml`` from ``gru-asr tune-lm --write`` when it exists; ``--no-lm`` skips it).
+* ``ours greedy``: the built-in English model (``gru_asr/pretrained``, what ``gru-asr
+  transcribe`` runs with no ``--model``), or ``--model``, with the greedy CTC decoder;
+* ``ours <decoder>``: the same model with the built-in model's tuned decoder, or with
+  ``--decoder YAML`` (for ``--model``, default: the model's ``lm/decoder.yaml`` from
+  ``gru-asr tune-lm --write`` when it exists; ``--no-lm`` skips it).
 
 Both read the same samples: each utterance is read once with the project's reader
 (soundfile, resampled to 16 kHz if needed); PocketSphinx gets them as int16. Reading is
@@ -50,7 +52,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_MODEL = Path("exp/mls5_medium/final.safetensors")
 DEFAULT_MANIFEST = Path("data/mini_librispeech/dev.jsonl")
 DEV_ROOT = ROOT.parent / "shared" / "data" / "librispeech-subset"  # what `run.sh --dev-root` defaults to
 SAMPLE_RATE = 16000  # PocketSphinx's en-us model is 16 kHz
@@ -163,31 +164,29 @@ class Utterance:
     seconds: float
 
 
-def pick_model(given: Path | None) -> tuple[Path, str | None]:
-    """``--model``, or the default, or (default missing) another packaged model in exp/,
-    with a note saying which."""
+def pick_model(given: Path | None) -> Path:
+    """``--model``, or the built-in English model (what ``gru-asr transcribe`` runs)."""
     from gru_asr.cli.errors import UserError
+    from gru_asr.pretrained import builtin_model_path
 
-    if given is not None:
-        if not given.is_file():
-            raise UserError(f"{given}: model not found")
-        return given, None
-    if DEFAULT_MODEL.is_file():
-        return DEFAULT_MODEL, None
-    for pattern in ("exp/*/final.safetensors", "exp/*/model.safetensors"):
-        found = sorted(Path().glob(pattern))
-        if found:
-            return found[0], (f"note: {DEFAULT_MODEL} not found (its training may still be running); "
-                              f"using {found[0]} instead")
-    raise UserError(f"{DEFAULT_MODEL}: model not found, and no exp/*/final.safetensors to fall back on; "
-                    "train one (bash recipes/mini_librispeech/run.sh) or pass --model")
+    if given is None:
+        return builtin_model_path()
+    if not given.is_file():
+        raise UserError(f"{given}: model not found")
+    return given
 
 
-def pick_decoder(given: str | None, model: Path, no_lm: bool) -> Path | None:
+def pick_decoder(given: str | None, model: Path | None, no_lm: bool) -> Path | dict | None:
+    """A decoder YAML, the built-in model's tuned decoder config (``model`` None: the
+    built-in model), or None (greedy only)."""
     if no_lm:
         return None
     if given is not None:
         return Path(given)
+    if model is None:
+        from gru_asr.pretrained import builtin_decoder_config
+
+        return builtin_decoder_config()
     tuned = model.parent / "lm" / "decoder.yaml"  # written by the recipe's tune stage
     return tuned if tuned.is_file() else None
 
@@ -263,10 +262,10 @@ def run_side_by_side(systems: list, utts: list[Utterance], progress: bool) -> li
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", type=Path, default=None, help=f"packaged model (default {DEFAULT_MODEL}, "
-                    "else another exp/*/final.safetensors, said so)")
-    ap.add_argument("--decoder", default=None, help="decoder YAML for our second system "
-                    "(default: <model folder>/lm/decoder.yaml when it exists)")
+    ap.add_argument("--model", type=Path, default=None,
+                    help="packaged model (default: the built-in English model, with its tuned LM decoder)")
+    ap.add_argument("--decoder", default=None, help="decoder YAML for our second system (default: the built-in "
+                    "model's; for --model, <model folder>/lm/decoder.yaml when it exists)")
     ap.add_argument("--no-lm", action="store_true", help="ours greedy only")
     ap.add_argument("--manifest", type=Path, default=None, help=f"default {DEFAULT_MANIFEST}")
     ap.add_argument("--utterances", type=int, default=20,
@@ -304,14 +303,12 @@ def compare(args, pocketsphinx) -> int:
 
     if args.json is not None:
         refuse_to_overwrite(args.json, args.overwrite)
-    model_path, note = pick_model(args.model)
-    if note:
-        print(note)
+    model_path = pick_model(args.model)
     greedy = Model.load(model_path, decoder={"name": "greedy"})
     systems_ours = [Ours("ours greedy", greedy)]
-    decoder_yaml = pick_decoder(args.decoder, model_path, args.no_lm)
-    if decoder_yaml is not None:
-        cfg = decoder_from_yaml(decoder_yaml)
+    decoder = pick_decoder(args.decoder, args.model and model_path, args.no_lm)
+    if decoder is not None:
+        cfg = decoder if isinstance(decoder, dict) else decoder_from_yaml(decoder)
         systems_ours.append(Ours(f"ours {cfg['name']}", Model(greedy.model, decoder=cfg)))
     ps = PocketSphinx()
     with tempfile.TemporaryDirectory() as tmp:
@@ -319,13 +316,14 @@ def compare(args, pocketsphinx) -> int:
         utts, skipped = read_utterances(manifest, None if args.full else args.utterances,
                                         greedy.model.normalizer, greedy.sample_rate)
     audio = [u.seconds for u in utts]
-    meta = {"manifest": str(manifest), "model": str(model_path), "decoder": str(decoder_yaml) if decoder_yaml else None,
+    meta = {"manifest": str(manifest), "model": str(model_path), "decoder": decoder if isinstance(decoder, dict) or decoder is None else str(decoder),
             "pocketsphinx": getattr(pocketsphinx, "__version__", None) or _version("pocketsphinx"),
             "pocketsphinx_config": ps.config, "torch_threads": torch.get_num_threads(),
             "skipped": skipped}
     print(f"{len(utts)} utterances, {sum(audio) / 3600:.3f} h from {manifest}"
           + (f" ({len(skipped)} skipped)" if skipped else ""))
-    print(f"ours: {model_path}" + (f" + {decoder_yaml}" if decoder_yaml else " (greedy only)")
+    described = f"its tuned {decoder['name']}" if isinstance(decoder, dict) else decoder
+    print(f"ours: {model_path}" + (f" + {described}" if decoder else " (greedy only)")
           + f", torch {torch.get_num_threads()} threads; pocketsphinx {meta['pocketsphinx']}: "
           f"{Path(ps.config['hmm']).name}, {Path(ps.config['lm']).name}, {Path(ps.config['dict']).name} (single thread)")
     systems = [ps, *systems_ours]
