@@ -29,6 +29,8 @@ from flashlight.lib.text.decoder import (
 )
 from flashlight.lib.text.dictionary import Dictionary, create_word_dict, load_words
 
+from gru_asr.utils.native_stderr import quiet_native_stderr
+
 UNK = "<unk>"
 
 
@@ -120,7 +122,8 @@ def load_lm(tokens: list[str], sil: str, lm: str, lexicon: str | None = None) ->
         token_dict = Dictionary(tokens)
         spellings = load_words(str(lexicon))
         loaded.words = create_word_dict(spellings)
-        loaded.kenlm = KenLM(str(lm), loaded.words)
+        with quiet_native_stderr():  # KenLM's ARPA progress bar
+            loaded.kenlm = KenLM(str(lm), loaded.words)
         loaded.trie = _lexicon_trie(token_dict, loaded.words, spellings, loaded.kenlm, token_dict.get_index(sil))
     else:
         from gru_asr.decoders.word_lm import load_vocabulary

@@ -148,12 +148,14 @@ def load_vocabulary(lm: str) -> WordVocabulary:
     from flashlight.lib.text.dictionary import Dictionary
 
     from gru_asr.lm.arpa_text import arpa_vocabulary
+    from gru_asr.utils.native_stderr import quiet_native_stderr
 
     vocabulary = arpa_vocabulary(lm)
     words = [w for w in vocabulary if w not in ("<s>", "</s>")]
     if "<unk>" not in words:
         words.append("<unk>")
-    kenlm = KenLM(str(lm), Dictionary(words))
+    with quiet_native_stderr():  # KenLM's ARPA progress bar
+        kenlm = KenLM(str(lm), Dictionary(words))
     index = {w: i for i, w in enumerate(words) if w != "<unk>"}
     prefixes = frozenset(w[:i] for w in index for i in range(1, len(w) + 1))
     return WordVocabulary(kenlm, index, words.index("<unk>"), prefixes)

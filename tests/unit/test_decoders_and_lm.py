@@ -305,3 +305,25 @@ def test_a_truncated_gzip_arpa_is_refused_naming_the_file(tmp_path):
     broken.write_bytes(arpa.read_bytes()[:20])
     with pytest.raises(ValueError, match="broken.arpa.gz"):
         require_arpa(broken)
+
+
+def test_loading_an_arpa_lm_writes_nothing_to_stderr(tmp_path, capfd):
+    """KenLM prints a progress bar on file descriptor 2 while it reads an ARPA file; the
+    decoders silence it so that `gru-asr transcribe` prints transcripts and errors only."""
+    from flashlight.lib.text.decoder.kenlm import KenLM
+    from flashlight.lib.text.dictionary import Dictionary
+
+    from gru_asr.decoders.flashlight_search import load_lm
+    from gru_asr.decoders.word_lm import load_vocabulary
+
+    arpa = build_arpa(toy_corpus(), tmp_path / "lm.arpa", order=2)
+    lexicon, _ = build_lexicon(arpa_vocabulary(arpa), TOK, tmp_path / "lexicon.txt")
+    capfd.readouterr()
+    KenLM(str(arpa), Dictionary(["a", "<unk>"]))  # unsilenced: the noise this test is about
+    assert "Loading the LM" in capfd.readouterr().err
+    from gru_asr.decoders.beam import SIL, decoder_tokens
+
+    load_lm(decoder_tokens(TOK), SIL, str(arpa), str(lexicon))
+    load_vocabulary(str(arpa))
+    print("still here", file=__import__("sys").stderr)  # and stderr works again afterwards
+    assert capfd.readouterr().err == "still here\n"
