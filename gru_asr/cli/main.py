@@ -67,6 +67,13 @@ def run_command(args) -> int:
         print(f"error: {describe_os_error(err)}", file=sys.stderr)
     except UnicodeDecodeError as err:  # a reader that did not name its file: still one line
         print(f"error: input is not UTF-8 text (byte {err.start})", file=sys.stderr)
+    except BrokenPipeError:
+        # The reader of our output went away (`gru-asr info | head`): stop quietly, as a
+        # Unix filter does, and keep the interpreter's final flush from failing again.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return 2
 
 

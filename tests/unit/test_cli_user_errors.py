@@ -202,3 +202,20 @@ def test_recipes_pass_overwrite_where_a_stage_is_redone():
                       or "gru-asr synth " in line)
             if writes:
                 assert "--overwrite" in line, f"{script.relative_to(ROOT)}: {line}"
+
+
+def test_output_into_a_closed_pipe_stops_quietly_without_a_traceback():
+    """`gru-asr info | head -1`: the reader exits first; no BrokenPipeError traceback."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from gru_asr.cli.main import main; "
+            "sys.argv = ['gru-asr', 'plugins', 'reference']; "
+            "[main(['plugins', 'reference']) for _ in range(20)]")  # far more than a pipe buffer holds
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=Path(__file__).resolve().parents[2])
+    proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) != 0 or err == ""
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
