@@ -296,25 +296,19 @@ def decoder_config(args, base: dict | None = None) -> dict | None:
     """The decoder config from command-line flags (None: the model's own). ``base``: the
     config the flags adjust when --decoder is not given or names it (the built-in model's
     tuned one)."""
+    from gru_asr.cli.errors import UserError
+
     if base is not None and args.decoder in (None, base.get("name")):
         if args.lm and not args.lexicon and base.get("lexicon"):
-            from gru_asr.cli.errors import UserError
-
             raise UserError(f"--lm {args.lm}: give its --lexicon too (the built-in lexicon spells only the "
                             f"built-in LM's words), or a decoder YAML with --decoder")
         cfg = dict(base)
-        for key in ("lm", "lexicon", "lm_weight", "word_score", "beam_size"):
-            if getattr(args, key, None) is not None:
-                cfg[key] = getattr(args, key)
-        if args.decode_workers:
-            cfg["num_workers"] = args.decode_workers
-        return cfg
-    if args.decoder is None and not args.lm:
+    elif args.decoder is None and not args.lm:
         return None
-    if args.decoder and args.decoder.endswith((".yaml", ".yml")):
+    elif args.decoder and args.decoder.endswith((".yaml", ".yml")):
         import yaml
 
-        from gru_asr.cli.errors import UserError, read_text_lines
+        from gru_asr.cli.errors import read_text_lines
 
         text = "\n".join(read_text_lines(args.decoder, "decoder config"))  # e.g. from `gru-asr tune-lm --write`
         try:

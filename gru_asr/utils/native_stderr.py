@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Iterator
 
 
@@ -25,10 +25,8 @@ def quiet_native_stderr() -> Iterator[None]:
     except (AttributeError, OSError, ValueError):  # no real stderr (embedded interpreters)
         yield
         return
-    try:
+    with suppress(AttributeError, OSError, ValueError):  # Python's buffered text goes out first
         sys.stderr.flush()
-    except (AttributeError, OSError, ValueError):
-        pass
     try:
         with tempfile.TemporaryFile() as sink:
             os.dup2(sink.fileno(), fd)
